@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install exactly the Debian 12 packages the appliance needs to build, run and
+# test. Idempotent: when every package is present it only runs dpkg-query and
+# exits (well under a second), so `make run` / `make test` can call it always.
+set -euo pipefail
+
+BUILD=(build-essential cmake pkg-config ccache
+       libboost-dev libboost-system-dev libssl-dev libreadline-dev
+       libssh-dev libsnmp-dev libsqlite3-dev doctest-dev nlohmann-json3-dev)
+RUNTIME=(openssl snmpd sqlite3 iptables iproute2)
+TEST=(expect openssh-client snmp curl mandoc procps)
+
+want=("${BUILD[@]}" "${RUNTIME[@]}" "${TEST[@]}")
+missing=()
+for p in "${want[@]}"; do
+    # "install ok installed" is the only status that means usable.
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
