@@ -6,7 +6,7 @@ set -euo pipefail
 
 BUILD=(build-essential cmake pkg-config ccache
        libboost-dev libboost-system-dev libssl-dev libreadline-dev
-       libssh-dev libsnmp-dev libsqlite3-dev doctest-dev nlohmann-json3-dev)
+       libssh-dev libsnmp-dev libsqlite3-dev libcrypt-dev doctest-dev nlohmann-json3-dev)
 RUNTIME=(openssl snmpd sqlite3 iptables iproute2)
 TEST=(expect openssh-client snmp curl mandoc procps)
 

@@ -1,0 +1,222 @@
+#include "app.hpp"
+
+#include "certs.hpp"
+#include "password.hpp"
+
+#include "mics/client.hpp"
+#include "mics/frame.hpp"
+#include "mics/log.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace micsd {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Writes a whole file via temp + fsync + rename (atomic replace).
+bool write_file_atomic(const std::string& path, const std::string& data, mode_t mode) {
+    std::string tmp = path + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0) return false;
+    bool ok = ::write(fd, data.data(), data.size()) == ssize_t(data.size()) && ::fsync(fd) == 0;
+    ::fchmod(fd, mode);
+    ::close(fd);
+    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+        ::unlink(tmp.c_str());
+        return false;
+    }
+    return true;
+}
+
+// A first-boot credential: from the environment, else generated, printed once
+// and kept 0600 in the state dir so the operator can find it again.
+std::string first_boot_secret(const char* env, const std::string& file, const char* what) {
+    const char* v = std::getenv(env);
+    if (v && *v) return v;
+    std::string pw = random_password(16);
+    if (!write_file_atomic(file, pw + "\n", 0600))
+        mics::log_error(std::string("cannot save the initial ") + what + " to " + file);
+    std::printf("\n  Initial %s: %s\n  (saved in %s, mode 0600; set $%s to choose it)\n\n", what, pw.c_str(),
+                file.c_str(), env);
+    std::fflush(stdout);
+    return pw;
+}
+
+}  // namespace
+
+App::App(Options o) : opt_(std::move(o)) {}
+
+long long App::uptime_s() const {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
+}
+
+std::string App::init() {
+    const auto& p = opt_.paths;
+    std::error_code ec;
+    for (const auto& d : {p.state, p.db(), p.run(), p.log(), p.certs(), p.snmp(), p.keys()}) {
+        fs::create_directories(d, ec);
+        if (ec) return "cannot create " + d + ": " + ec.message();
+    }
+    ::chmod(p.keys().c_str(), 0700);
+    ::chmod(p.db().c_str(), 0700);
+    ::chmod(p.certs().c_str(), 0700);
+    // The run dir must let an unprivileged shell reach mics.sock (socket itself is 0660).
+    ::chmod(p.run().c_str(), 0755);
+
+    std::string err;
+    if (!store_.open(p.db() + "/sentry.db", &err)) return "database: " + err;
+
+    // First boot: seed accounts, secrets and the factory configuration.
+    if (!store_.account_hash("admin")) {
+        std::string pw = first_boot_secret("SENTRY_ADMIN_PASSWORD", p.state + "/initial-admin-password",
+                                           "admin password");
+        std::string h = hash_password(pw);
+        if (h.empty() || !store_.put_account("admin", h)) return "cannot store the admin account";
+    }
+    if (!store_.secret("enable")) {
+        std::string pw = first_boot_secret("SENTRY_ENABLE_SECRET", p.state + "/initial-enable-secret",
+                                           "enable secret");
+        std::string h = hash_password(pw);
+        if (h.empty() || !store_.put_secret("enable", h)) return "cannot store the enable secret";
+    }
+    if (!store_.latest()) {
+        Config seed;
+        // The dev community is documented in README.md; change it with `snmp-server community`.
+        std::string community = mics::env_or("SENTRY_SNMP_COMMUNITY", "sentry-dev");
+        if (std::string why = apply_edit(seed, "snmp.community", "set", Value(community)); !why.empty())
+            return "SENTRY_SNMP_COMMUNITY: " + why;
+        auto id = store_.commit(to_json(seed), {"system", "local", "", "factory configuration"});
+        if (!id || !store_.set_startup(id)) return "cannot store the factory configuration";
+    }
+
+    // Boot loads startup-config: changes that were never saved are gone, as on a
+    // real device, but stay in the revision history.
+    auto startup = store_.startup_id();
+    auto latest = store_.latest();
+    auto boot = startup ? store_.revision(*startup) : latest;
+    if (!boot) return "startup configuration revision is missing";
+    if (!from_json(boot->config, running_, &err)) return "startup configuration is invalid: " + err;
+    if (latest && latest->id != boot->id) {
+        revision_ = store_.commit(boot->config, {"system", "local", "",
+                                                 "boot: load startup-config (revision " + std::to_string(boot->id) + ")"});
+        store_.set_startup(revision_);
+    } else {
+        revision_ = boot->id;
+    }
+
+    std::string hostname = get_string(running_, "system.hostname");
+    if (std::string why = ensure_self_signed(p.certs() + "/sentry.crt", p.certs() + "/sentry.key", hostname);
+        !why.empty())
+        return "TLS certificate: " + why;
+    if (std::string why = write_snmpd_conf(); !why.empty()) return why;
+    return {};
+}
+
+void App::register_services(Supervisor& sup) {
+    sup_ = &sup;
+    const auto& p = opt_.paths;
+    const std::string& bin = opt_.bin_dir;
+    auto addr = [&](int port) { return opt_.bind + ":" + std::to_string(port); };
+    sup.add({"sentryd",
+             {bin + "/daemon/sentryd", "--listen", addr(opt_.https_port), "--cert", p.certs() + "/sentry.crt",
+              "--key", p.certs() + "/sentry.key", "--control", p.sentryd_sock()},
+             {},
+             p.log() + "/sentryd.log",
+             p.run() + "/sentryd.pid"});
+    sup.add({"ssh",
+             {bin + "/cli/sshd/sentry-sshd", "--listen", addr(opt_.ssh_port), "--keys", p.keys(), "--mics",
+              p.mics_sock(), "--cli", bin + "/cli/sentry-cli"},
+             {},
+             p.log() + "/sentry-sshd.log",
+             p.run() + "/sentry-sshd.pid"});
+    // net-snmp's master agent, with our config only (-C: never /etc/snmp).
+    sup.add({"snmp",
+             {"/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", p.snmp() + "/snmpd.conf", "-p", p.run() + "/snmpd.pid"},
+             {"SNMP_PERSISTENT_DIR=" + p.snmp() + "/persist", "MIBS="},
+             p.log() + "/snmpd.log",
+             ""});
+    sup.add({"snmp-agent",
+             {bin + "/snmp/sentry-snmp-agent", "--agentx", p.agentx_sock(), "--mics", p.mics_sock()},
+             {},
+             p.log() + "/sentry-snmp-agent.log",
+             p.run() + "/sentry-snmp-agent.pid"});
+    sup.on_started = [this](const std::string& n) { on_service_started(n); };
+}
+
+void App::on_service_started(const std::string& name) {
+    if (name == "sentryd") sentryd_pending_ = true;
+}
+
+void App::tick() {
+    if (sentryd_pending_ && push_sentryd()) sentryd_pending_ = false;
+}
+
+std::string App::write_snmpd_conf() {
+    const auto& p = opt_.paths;
+    std::error_code ec;
+    fs::create_directories(p.snmp() + "/persist", ec);
+    std::string community = get_string(running_, "snmp.community");
+    std::string conf;
+    conf += "# Generated by sentry-micsd from the running configuration; edits are overwritten.\n";
+    conf += "agentaddress udp:" + opt_.bind + ":" + std::to_string(opt_.snmp_port) + "\n";
+    conf += "master agentx\n";
+    conf += "agentXSocket unix:" + p.agentx_sock() + "\n";
+    conf += "agentXPerms 0660 0755\n";
+    conf += "sysName " + get_string(running_, "system.hostname") + "\n";
+    conf += "sysDescr Sentry Secure Gateway\n";
+    conf += "sysServices 72\n";
+    if (!community.empty()) conf += "rocommunity " + community + " default\n";
+    // 0640: the community is a credential.
+    if (!write_file_atomic(p.snmp() + "/snmpd.conf", conf, 0640)) return "cannot write snmpd.conf";
+    return {};
+}
+
+bool App::push_sentryd() {
+    mics::Client c;
+    if (!c.connect(opt_.paths.sentryd_sock())) return false;
+    json cfg;
+    cfg["hostname"] = get_string(running_, "system.hostname");
+    cfg["activesync"] = {{"servers", json::array()}};
+    json args = {{"version", revision_}, {"config", cfg}};
+    mics::Reply r = c.call("config.apply", args.dump(), 2000);
+    if (!r.ok) {
+        // An older version means sentryd already has this one (e.g. pushed twice).
+        if (r.code == "invalid" && r.message.find("version") != std::string::npos) return true;
+        mics::log_warn("sentryd refused configuration " + std::to_string(revision_) + ": " + r.message);
+        return r.code != "transport";
+    }
+    return true;
+}
+
+void App::apply_all() {
+    if (std::string why = write_snmpd_conf(); !why.empty()) mics::log_error(why);
+    if (sup_) {
+        if (pid_t p = sup_->pid("snmp")) ::kill(p, SIGHUP);  // snmpd re-reads its config on HUP
+    }
+    sentryd_pending_ = !push_sentryd();
+}
+
+std::string App::commit(const Config& next, const Session& s, const std::string& line, std::int64_t* rev) {
+    if (std::string why = validate(next); !why.empty()) return why;
+    std::int64_t id = store_.commit(to_json(next), {s.user, s.source, s.id, line});
+    if (!id) return "cannot store the revision: " + store_.last_error();
+    running_ = next;
+    revision_ = id;
+    if (rev) *rev = id;
+    apply_all();
+    return {};
+}
+
+}  // namespace micsd

@@ -1,0 +1,52 @@
+// The typed configuration model owned by MICS.
+// Each setting is one row in a field table (config_model.cpp): path, type,
+// default, validation and how it renders as a CLI line. Adding a setting is
+// adding one row; parse, validate, render and JSON all follow from it.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace micsd {
+
+using Value = std::variant<std::string, long long, bool>;
+
+struct Config {
+    // Scalar settings by path. Absent = default (defaults are not stored so a
+    // changed default in a new release applies to boxes that never set it).
+    std::map<std::string, Value> values;
+};
+
+struct FieldInfo {
+    std::string path;
+    std::string type;   // "string", "int", "bool"
+    std::string help;
+    Value def;
+};
+
+// All known fields in canonical render order.
+const std::vector<FieldInfo>& fields();
+const FieldInfo* find_field(const std::string& path);
+
+// Effective value (set or default). Unknown path throws std::out_of_range.
+Value get(const Config& c, const std::string& path);
+std::string get_string(const Config& c, const std::string& path);
+long long get_int(const Config& c, const std::string& path);
+
+// One edit from the shell. Returns an error message naming the field, or "".
+std::string apply_edit(Config& c, const std::string& path, const std::string& op,
+                       const std::optional<Value>& value);
+
+// Whole-config validation (cross-field rules); "" when valid.
+std::string validate(const Config& c);
+
+// `show running-config`: non-default settings only, unless all=true.
+std::string render(const Config& c, bool all = false);
+
+// JSON text <-> Config. from_json rejects unknown paths and bad types.
+std::string to_json(const Config& c);
+bool from_json(const std::string& text, Config& out, std::string* err);
+
+}  // namespace micsd

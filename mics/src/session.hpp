@@ -1,0 +1,26 @@
+// One MICS connection = one session. Privilege lives here, in MICS, and only
+// changes through auth.login / session.enable / session.disable.
+#pragma once
+#include <string>
+#include <sys/types.h>
+
+namespace micsd {
+
+enum class Mode { exec, config };
+
+struct Session {
+    std::string id;            // random, for audit correlation
+    uid_t peer_uid = 0;
+    pid_t peer_pid = 0;
+    bool trusted = false;      // peer is root or MICS's own uid and not yet a user session
+    bool authenticated = false;
+    std::string user;
+    std::string source;        // client address as reported by sshd, or "console"
+    int privilege = 0;         // 0 none, 1 EXEC, 15 PRIVILEGED
+    Mode mode = Mode::exec;
+    int enable_failures = 0;
+};
+
+inline const char* mode_name(Mode m) { return m == Mode::config ? "config" : "exec"; }
+
+}  // namespace micsd

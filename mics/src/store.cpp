@@ -1,0 +1,207 @@
+#include "store.hpp"
+
+#include <sqlite3.h>
+
+#include <ctime>
+
+namespace micsd {
+
+namespace {
+
+// Versioned migrations: index i moves the schema from version i to i+1.
+// Never edit a shipped step; append a new one.
+const char* const kMigrations[] = {
+    // 0 -> 1
+    "CREATE TABLE revisions("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  time INTEGER NOT NULL, user TEXT NOT NULL, source TEXT NOT NULL,"
+    "  session TEXT NOT NULL, command TEXT NOT NULL, config TEXT NOT NULL);"
+    "CREATE TABLE startup(one INTEGER PRIMARY KEY CHECK(one = 1), revision INTEGER NOT NULL,"
+    "  time INTEGER NOT NULL);"
+    "CREATE TABLE accounts(name TEXT PRIMARY KEY, hash TEXT NOT NULL, created INTEGER NOT NULL);"
+    "CREATE TABLE secrets(name TEXT PRIMARY KEY, hash TEXT NOT NULL);"
+    "CREATE TABLE audit(id INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL,"
+    "  user TEXT, source TEXT, session TEXT, mode TEXT, command TEXT, result TEXT);",
+};
+
+struct Stmt {
+    sqlite3_stmt* s = nullptr;
+    Stmt(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s, nullptr); }
+    ~Stmt() { sqlite3_finalize(s); }
+    explicit operator bool() const { return s != nullptr; }
+    void bind(int i, const std::string& v) { sqlite3_bind_text(s, i, v.c_str(), int(v.size()), SQLITE_TRANSIENT); }
+    void bind(int i, std::int64_t v) { sqlite3_bind_int64(s, i, v); }
+    int step() { return sqlite3_step(s); }
+    std::string text(int i) const {
+        auto p = sqlite3_column_text(s, i);
+        return p ? std::string(reinterpret_cast<const char*>(p), std::size_t(sqlite3_column_bytes(s, i))) : "";
+    }
+    std::int64_t i64(int i) const { return sqlite3_column_int64(s, i); }
+};
+
+std::int64_t now() { return std::int64_t(std::time(nullptr)); }
+
+}  // namespace
+
+Store::~Store() {
+    if (db_) sqlite3_close(db_);
+}
+
+bool Store::exec(const char* sql) {
+    char* msg = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+        err_ = msg ? msg : "sqlite error";
+        sqlite3_free(msg);
+        return false;
+    }
+    return true;
+}
+
+bool Store::open(const std::string& path, std::string* err) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
+        if (err) *err = db_ ? sqlite3_errmsg(db_) : "cannot open database";
+        return false;
+    }
+    sqlite3_busy_timeout(db_, 5000);
+    // WAL: readers never block the writer and a crash mid-commit loses nothing committed.
+    if (!exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")) {
+        if (err) *err = err_;
+        return false;
+    }
+    int v = schema_version();
+    const int target = int(sizeof kMigrations / sizeof kMigrations[0]);
+    if (v > target) {
+        if (err) *err = "database schema " + std::to_string(v) + " is newer than this build (" +
+                        std::to_string(target) + ")";
+        return false;
+    }
+    for (; v < target; ++v) {
+        std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[v] +
+                          "PRAGMA user_version=" + std::to_string(v + 1) + "; COMMIT;";
+        if (!exec(sql.c_str())) {
+            exec("ROLLBACK;");
+            if (err) *err = "migration to schema " + std::to_string(v + 1) + " failed: " + err_;
+            return false;
+        }
+    }
+    return true;
+}
+
+int Store::schema_version() const {
+    Stmt st(db_, "PRAGMA user_version;");
+    return (st && st.step() == SQLITE_ROW) ? int(st.i64(0)) : 0;
+}
+
+std::int64_t Store::commit(const std::string& config_json, const RevisionMeta& m) {
+    Stmt st(db_, "INSERT INTO revisions(time,user,source,session,command,config) VALUES(?,?,?,?,?,?);");
+    if (!st) return 0;
+    st.bind(1, now());
+    st.bind(2, m.user);
+    st.bind(3, m.source);
+    st.bind(4, m.session);
+    st.bind(5, m.command);
+    st.bind(6, config_json);
+    if (st.step() != SQLITE_DONE) {
+        err_ = sqlite3_errmsg(db_);
+        return 0;
+    }
+    return sqlite3_last_insert_rowid(db_);
+}
+
+static std::optional<Revision> read_rev(Stmt& st) {
+    if (st.step() != SQLITE_ROW) return std::nullopt;
+    Revision r;
+    r.id = st.i64(0);
+    r.time = st.i64(1);
+    r.meta = {st.text(2), st.text(3), st.text(4), st.text(5)};
+    r.config = st.text(6);
+    return r;
+}
+
+std::optional<Revision> Store::latest() const {
+    Stmt st(db_, "SELECT id,time,user,source,session,command,config FROM revisions ORDER BY id DESC LIMIT 1;");
+    return st ? read_rev(st) : std::nullopt;
+}
+
+std::optional<Revision> Store::revision(std::int64_t id) const {
+    Stmt st(db_, "SELECT id,time,user,source,session,command,config FROM revisions WHERE id=?;");
+    if (!st) return std::nullopt;
+    st.bind(1, id);
+    return read_rev(st);
+}
+
+std::optional<std::int64_t> Store::startup_id() const {
+    Stmt st(db_, "SELECT revision FROM startup WHERE one=1;");
+    if (st && st.step() == SQLITE_ROW) return st.i64(0);
+    return std::nullopt;
+}
+
+bool Store::set_startup(std::int64_t id) {
+    Stmt st(db_, "INSERT INTO startup(one,revision,time) VALUES(1,?,?) "
+                 "ON CONFLICT(one) DO UPDATE SET revision=excluded.revision, time=excluded.time;");
+    if (!st) return false;
+    st.bind(1, id);
+    st.bind(2, now());
+    return st.step() == SQLITE_DONE;
+}
+
+bool Store::put_account(const std::string& name, const std::string& hash) {
+    Stmt st(db_, "INSERT INTO accounts(name,hash,created) VALUES(?,?,?) "
+                 "ON CONFLICT(name) DO UPDATE SET hash=excluded.hash;");
+    if (!st) return false;
+    st.bind(1, name);
+    st.bind(2, hash);
+    st.bind(3, now());
+    return st.step() == SQLITE_DONE;
+}
+
+std::optional<std::string> Store::account_hash(const std::string& name) const {
+    Stmt st(db_, "SELECT hash FROM accounts WHERE name=?;");
+    if (!st) return std::nullopt;
+    st.bind(1, name);
+    if (st.step() == SQLITE_ROW) return st.text(0);
+    return std::nullopt;
+}
+
+bool Store::put_secret(const std::string& name, const std::string& hash) {
+    Stmt st(db_, "INSERT INTO secrets(name,hash) VALUES(?,?) ON CONFLICT(name) DO UPDATE SET hash=excluded.hash;");
+    if (!st) return false;
+    st.bind(1, name);
+    st.bind(2, hash);
+    return st.step() == SQLITE_DONE;
+}
+
+std::optional<std::string> Store::secret(const std::string& name) const {
+    Stmt st(db_, "SELECT hash FROM secrets WHERE name=?;");
+    if (!st) return std::nullopt;
+    st.bind(1, name);
+    if (st.step() == SQLITE_ROW) return st.text(0);
+    return std::nullopt;
+}
+
+void Store::audit(const AuditRecord& r) {
+    Stmt st(db_, "INSERT INTO audit(time,user,source,session,mode,command,result) VALUES(?,?,?,?,?,?,?);");
+    if (!st) return;
+    st.bind(1, r.time ? r.time : now());
+    st.bind(2, r.user);
+    st.bind(3, r.source);
+    st.bind(4, r.session);
+    st.bind(5, r.mode);
+    st.bind(6, r.command);
+    st.bind(7, r.result);
+    st.step();
+}
+
+std::vector<AuditRecord> Store::audit_tail(int n) const {
+    std::vector<AuditRecord> out;
+    Stmt st(db_, "SELECT time,user,source,session,mode,command,result FROM "
+                 "(SELECT * FROM audit ORDER BY id DESC LIMIT ?) ORDER BY id ASC;");
+    if (!st) return out;
+    st.bind(1, std::int64_t(n));
+    while (st.step() == SQLITE_ROW)
+        out.push_back({st.i64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), st.text(6)});
+    return out;
+}
+
+}  // namespace micsd

@@ -1,0 +1,64 @@
+// SQLite store: revisions (running = newest), the startup pointer, local
+// accounts, secrets and the audit trail. WAL mode; every write is one
+// transaction so a crash leaves either the old or the new state.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace micsd {
+
+struct RevisionMeta {
+    std::string user, source, session, command;
+};
+
+struct Revision {
+    std::int64_t id = 0;
+    std::int64_t time = 0;
+    RevisionMeta meta;
+    std::string config;  // JSON text
+};
+
+struct AuditRecord {
+    std::int64_t time = 0;
+    std::string user, source, session, mode, command, result;
+};
+
+class Store {
+public:
+    Store() = default;
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    // Opens (creating if needed) and migrates to the current schema.
+    bool open(const std::string& path, std::string* err);
+    int schema_version() const;
+
+    std::int64_t commit(const std::string& config_json, const RevisionMeta& meta);
+    std::optional<Revision> latest() const;
+    std::optional<Revision> revision(std::int64_t id) const;
+    std::optional<std::int64_t> startup_id() const;
+    bool set_startup(std::int64_t id);
+
+    // Accounts: name -> password hash (never the password).
+    bool put_account(const std::string& name, const std::string& hash);
+    std::optional<std::string> account_hash(const std::string& name) const;
+    bool put_secret(const std::string& name, const std::string& hash);
+    std::optional<std::string> secret(const std::string& name) const;
+
+    void audit(const AuditRecord& r);
+    std::vector<AuditRecord> audit_tail(int n) const;
+
+    const std::string& last_error() const { return err_; }
+
+private:
+    bool exec(const char* sql);
+    sqlite3* db_ = nullptr;
+    mutable std::string err_;
+};
+
+}  // namespace micsd
