@@ -1,0 +1,37 @@
+// The control-socket protocol of sentryd (docs/mics-protocol.md framing):
+// one request frame in, one reply frame out. Transport-free so it can be
+// tested without sockets; detail/ and src/control_server.* do the I/O.
+#pragma once
+#include "sentryd/counters.hpp"
+#include "sentryd/proxy_config.hpp"
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace sentryd {
+
+class ControlHandler {
+public:
+    using clock = std::chrono::steady_clock;
+
+    ControlHandler(ConfigStore& store, const Counters& counters, clock::time_point started)
+        : store_(store), counters_(counters), started_(started) {}
+
+    // Handles one request frame payload and returns the reply payload.
+    // Never throws; malformed input becomes a `bad_request` reply.
+    std::string handle(std::string_view request);
+
+    // Reply for a frame over mics::kMaxFrame; the caller closes afterwards
+    // because the stream cannot be resynchronised.
+    static std::string too_large_reply();
+    // Reply for a peer whose uid is not allowed to control sentryd.
+    static std::string denied_reply();
+
+private:
+    ConfigStore& store_;
+    const Counters& counters_;
+    clock::time_point started_;
+};
+
+}  // namespace sentryd

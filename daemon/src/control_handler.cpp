@@ -1,0 +1,87 @@
+#include "sentryd/control_handler.hpp"
+
+#include "config_json.hpp"
+
+#include <mics/log.hpp>
+#include <mics/version.hpp>
+#include <nlohmann/json.hpp>
+
+namespace sentryd {
+
+using nlohmann::json;
+
+namespace {
+
+std::string ok_reply(const json& id, json data) {
+    return json{{"id", id}, {"ok", true}, {"data", std::move(data)}}.dump();
+}
+
+// Codes are the closed set of docs/mics-protocol.md.
+std::string error_reply(const json& id, std::string_view code, std::string_view message) {
+    return json{{"id", id},
+                {"ok", false},
+                {"error", {{"code", std::string(code)}, {"message", std::string(message)}}}}
+        .dump();
+}
+
+}  // namespace
+
+std::string ControlHandler::too_large_reply() {
+    return error_reply(nullptr, "bad_request", "frame too large");
+}
+
+std::string ControlHandler::denied_reply() {
+    return error_reply(nullptr, "denied", "peer is not allowed to control sentryd");
+}
+
+std::string ControlHandler::handle(std::string_view request) {
+    json req = json::parse(request, nullptr, /*allow_exceptions=*/false);
+    if (req.is_discarded() || !req.is_object())
+        return error_reply(nullptr, "bad_request", "malformed JSON request");
+
+    json id = req.contains("id") ? req["id"] : json(nullptr);
+    if (auto v = req.find("v"); v != req.end() && (!v->is_number_integer() || v->get<int>() != 1))
+        return error_reply(id, "bad_request", "v: unsupported protocol version");
+    auto op_it = req.find("op");
+    if (op_it == req.end() || !op_it->is_string())
+        return error_reply(id, "bad_request", "op: must be a string");
+    const std::string op = op_it->get<std::string>();
+    json args = req.contains("args") ? req["args"] : json::object();
+    if (!args.is_object()) return error_reply(id, "bad_request", "args: must be an object");
+
+    // The ops are few and fixed; a table pays off once there are privileges to check.
+    if (op == "config.apply") {
+        auto next = detail::parse_config_apply(args, store_.version());
+        if (!next) {
+            mics::log_warn("config.apply rejected: " + next.error());
+            return error_reply(id, "invalid", next.error());
+        }
+        store_.replace(next.value());
+        mics::log_info("config version " + std::to_string(store_.version()) + " applied (" +
+                       std::to_string(store_.current()->activesync_servers.size()) +
+                       " ActiveSync servers)");
+        return ok_reply(id, {{"version", store_.version()}});
+    }
+    if (op == "status") {
+        json responses = json::object();
+        for (auto [status, n] : counters_.responses_seen()) responses[std::to_string(status)] = n;
+        auto uptime = std::chrono::duration_cast<std::chrono::seconds>(clock::now() - started_);
+        return ok_reply(id, {{"version", store_.version()},
+                             {"uptime_s", uptime.count()},
+                             {"connections_active", counters_.connections_active},
+                             {"requests_total", counters_.requests_total},
+                             {"responses", std::move(responses)}});
+    }
+    if (op == "hello") {
+        auto uptime = std::chrono::duration_cast<std::chrono::seconds>(clock::now() - started_);
+        return ok_reply(id, {{"product", mics::kProductName},
+                             {"service", "sentryd"},
+                             {"version", mics::kVersion},
+                             {"git", mics::kGitDescribe},
+                             {"build_date", mics::kBuildDate},
+                             {"uptime_s", uptime.count()}});
+    }
+    return error_reply(id, "unknown_op", "unknown op: " + op);
+}
+
+}  // namespace sentryd

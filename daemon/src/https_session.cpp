@@ -1,0 +1,176 @@
+#include "https_session.hpp"
+
+#include "sentryd/router.hpp"
+
+#include <mics/log.hpp>
+
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <ctime>
+
+namespace sentryd {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = boost::asio::ssl;
+
+namespace {
+
+std::string http_date() {
+    char buf[64];
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    return buf;
+}
+
+// Endings that are part of normal life and not worth a log line: the peer
+// closed (end_of_stream), we cancelled (operation_aborted), or the peer
+// closed TCP without close_notify (stream_truncated). The last is safe for
+// HTTP because every message is self-delimited by Content-Length/chunking,
+// so a truncation attack cannot shorten a message without the parser
+// noticing.
+bool is_normal_ending(const boost::system::error_code& ec) {
+    return ec == http::error::end_of_stream || ec == boost::asio::error::operation_aborted ||
+           ec == ssl::error::stream_truncated || ec == boost::asio::error::eof ||
+           ec == boost::asio::error::connection_reset || ec == beast::error::timeout;
+}
+
+}  // namespace
+
+HttpsSession::HttpsSession(boost::asio::ip::tcp::socket&& socket, SessionShared& shared)
+    : stream_(std::move(socket), shared.tls), shared_(shared) {
+    ++shared_.counters.connections_total;
+    ++shared_.counters.connections_active;
+    shared_.live.insert(this);
+}
+
+HttpsSession::~HttpsSession() {
+    --shared_.counters.connections_active;
+    shared_.live.erase(this);
+    if (shared_.draining && shared_.live.empty() && shared_.on_drained) shared_.on_drained();
+}
+
+void HttpsSession::start() {
+    auto& limits = shared_.config.current()->limits;
+    beast::get_lowest_layer(stream_).expires_after(limits.handshake_timeout);
+    stream_.async_handshake(ssl::stream_base::server,
+                            beast::bind_front_handler(&HttpsSession::on_handshake, shared_from_this()));
+}
+
+void HttpsSession::on_handshake(error_code ec) {
+    if (ec) {
+        // Scanners and old clients (TLS < 1.2) end here; count, do not log each.
+        ++shared_.counters.tls_handshake_failures;
+        return;
+    }
+    if (shared_.draining) return do_close();
+    do_read();
+}
+
+void HttpsSession::do_read() {
+    config_ = shared_.config.current();
+    const Limits& limits = config_->limits;
+    // A fresh parser per request: limits apply per message, no state leaks.
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(limits.header_limit));
+    parser_->body_limit(limits.body_limit);
+    state_ = State::reading;
+    beast::get_lowest_layer(stream_).expires_after(limits.request_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpsSession::on_read, shared_from_this()));
+}
+
+void HttpsSession::on_read(error_code ec, std::size_t) {
+    if (state_ == State::closed) return;
+    if (ec == http::error::header_limit)
+        return respond(431, "request header too large\n", 0, false, 11, false);
+    if (ec == http::error::body_limit)
+        return respond(413, "request body too large\n", 0, false, 11, false);
+    if (ec == boost::asio::error::operation_aborted) return do_close();  // drain
+    if (ec && ec.category() == http::make_error_code(http::error::bad_target).category())
+        return respond(400, "bad request\n", 0, false, 11, false);
+    if (ec) {
+        if (!is_normal_ending(ec)) mics::log(mics::LogLevel::debug, "read: " + ec.message());
+        if (ec == http::error::end_of_stream) return do_close();
+        return;  // timeout or reset: the peer is gone, just drop the socket
+    }
+
+    const auto& req = parser_->get();
+    Decision d = decide(req.method_string(), req.target(), *config_);
+    bool keep_alive = req.keep_alive() && !shared_.draining;
+    respond(d.status, d.body, d.retry_after_s, req.method() == http::verb::head, req.version(),
+            keep_alive);
+}
+
+void HttpsSession::respond(unsigned status, std::string_view body, int retry_after_s, bool head,
+                           unsigned version, bool keep_alive) {
+    shared_.counters.record_response(status);
+    keep_alive_ = keep_alive;
+    res_.emplace(static_cast<http::status>(status), version);
+    // No version in Server: it only helps an attacker pick an exploit.
+    res_->set(http::field::server, "sentry");
+    res_->set(http::field::date, http_date());
+    res_->set(http::field::content_type, "text/plain; charset=utf-8");
+    if (retry_after_s > 0) res_->set(http::field::retry_after, std::to_string(retry_after_s));
+    res_->body().assign(body.data(), body.size());
+    res_->keep_alive(keep_alive);
+    res_->prepare_payload();
+    // HEAD: same headers (incl. Content-Length) as GET would have, no body.
+    if (head) res_->body().clear();
+    parser_.reset();
+
+    state_ = State::writing;
+    beast::get_lowest_layer(stream_).expires_after(config_ ? config_->limits.socket_timeout
+                                                           : shared_.config.current()->limits.socket_timeout);
+    http::async_write(stream_, *res_,
+                      beast::bind_front_handler(&HttpsSession::on_write, shared_from_this()));
+}
+
+void HttpsSession::on_write(error_code ec, std::size_t) {
+    if (state_ == State::closed) return;
+    if (ec) {
+        if (!is_normal_ending(ec)) mics::log(mics::LogLevel::debug, "write: " + ec.message());
+        return;
+    }
+    res_.reset();
+    config_.reset();  // the request is done; let an old snapshot go
+    if (!keep_alive_ || shared_.draining) return do_close();
+    // Idle between requests: give buffer memory back (OpenSSL does the same
+    // for its buffers via SSL_MODE_RELEASE_BUFFERS).
+    if (buffer_.size() == 0) buffer_.shrink_to_fit();
+    do_read();
+}
+
+void HttpsSession::do_close() {
+    if (state_ == State::closing || state_ == State::closed) return;
+    state_ = State::closing;
+    beast::get_lowest_layer(stream_).expires_after(shared_.config.current()->limits.socket_timeout);
+    stream_.async_shutdown(beast::bind_front_handler(&HttpsSession::on_shutdown, shared_from_this()));
+}
+
+void HttpsSession::on_shutdown(error_code) {
+    // Whatever the peer did with close_notify, we are done with it.
+    state_ = State::closed;
+}
+
+void HttpsSession::drain() {
+    // Idle = waiting for the first byte of the next request.
+    if (state_ == State::reading && parser_ && !parser_->got_some() && buffer_.size() == 0)
+        beast::get_lowest_layer(stream_).cancel();
+    // handshake/reading with data/writing: on_handshake/on_write see draining.
+}
+
+void HttpsSession::abort() {
+    if (state_ == State::closed) return;
+    state_ = State::closed;
+    beast::get_lowest_layer(stream_).close();
+}
+
+}  // namespace sentryd

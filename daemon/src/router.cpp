@@ -1,0 +1,66 @@
+#include "sentryd/router.hpp"
+
+#include <cctype>
+
+namespace sentryd {
+
+namespace {
+
+constexpr std::string_view kActiveSyncPath = "/Microsoft-Server-ActiveSync";
+constexpr std::string_view kAutodiscoverPath = "/autodiscover/autodiscover.xml";
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
+// Path part of an origin-form target ("/path?query"). Absolute-form targets
+// ("https://host/path") are only sent to forward proxies; they fall to 404.
+std::string_view path_of(std::string_view target) {
+    auto q = target.find_first_of("?#");
+    return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+}  // namespace
+
+Route classify(std::string_view method, std::string_view target) {
+    std::string_view path = path_of(target);
+    // Some clients add a trailing slash to the virtual directory.
+    std::string_view trimmed = path.size() > 1 && path.back() == '/' ? path.substr(0, path.size() - 1) : path;
+    if (iequals(trimmed, kActiveSyncPath) && (method == "OPTIONS" || method == "POST"))
+        return Route::activesync;
+    if (iequals(path, kAutodiscoverPath)) return Route::autodiscover;
+    return Route::not_found;
+}
+
+Decision decide(std::string_view method, std::string_view target, const ProxyConfig& config) {
+    Decision d;
+    d.route = classify(method, target);
+    switch (d.route) {
+    case Route::activesync:
+    case Route::autodiscover:
+        if (config.activesync_servers.empty()) {
+            // Devices back off and retry on 503 + Retry-After instead of
+            // prompting the user for new credentials.
+            d.status = 503;
+            d.body = "no ActiveSync server configured\n";
+            d.retry_after_s = 60;
+        } else {
+            // Backends are configured but the proxy path is not built yet.
+            d.status = 502;
+            d.body = "ActiveSync backend not reachable\n";
+        }
+        return d;
+    case Route::not_found:
+        break;
+    }
+    d.status = 404;
+    d.body = "not found\n";
+    return d;
+}
+
+}  // namespace sentryd
