@@ -1,0 +1,25 @@
+#include "session_limit.hpp"
+
+#include <doctest/doctest.h>
+
+using sshd::SessionLimit;
+
+TEST_CASE("sshd session limit counts per child and frees on reap") {
+    SessionLimit l;
+    CHECK(l.try_acquire(10, 2));
+    CHECK(l.try_acquire(11, 2));
+    CHECK_FALSE(l.try_acquire(12, 2));  // the third authenticated session is refused
+    CHECK(l.try_acquire(10, 2));        // asking twice does not take a second slot
+    CHECK(l.active() == 2);
+    l.release(10);
+    l.release(99);  // unknown pid (never authenticated) is harmless
+    CHECK(l.active() == 1);
+    CHECK(l.try_acquire(12, 2));
+}
+
+TEST_CASE("sshd session limit follows a lowered maximum") {
+    SessionLimit l;
+    CHECK(l.try_acquire(1, 5));
+    CHECK(l.try_acquire(2, 5));
+    CHECK_FALSE(l.try_acquire(3, 1));
+}
