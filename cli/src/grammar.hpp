@@ -1,0 +1,111 @@
+// The CLI grammar: one table of commands drives parsing, '?' help, TAB
+// completion and the generated command reference. A command is data:
+// an FRR-style syntax string, one help line per token, the modes and
+// privilege it needs, and a handler. No macros, no code generation.
+//
+// Syntax tokens:  keyword | WORD | LINE (rest of line) | PASSWORD (secret word)
+//                 | HOSTNAME | (1-10) integer range | A.B.C.D | A.B.C.D/M | X:X::X:X
+//   [ ... ] optional   { a | b } alternatives   TOKEN$name names the argument.
+#pragma once
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cli {
+
+enum Mode : unsigned { kExec = 1u << 0, kConfig = 1u << 1 };
+using ModeMask = unsigned;
+inline constexpr ModeMask kAllModes = kExec | kConfig;
+
+enum class NodeKind { keyword, word, secret, line, hostname, range, ipv4, ipv4_prefix, ipv6 };
+
+struct Node {
+    NodeKind kind = NodeKind::keyword;
+    std::string text;  // keyword, or the placeholder as written ("WORD", "(1-10)")
+    std::string name;  // argument name
+    std::string help;
+    long long min = 0, max = 0;
+};
+
+// Named, typed arguments of a matched command (never positional).
+class Args {
+public:
+    bool has(const std::string& name) const { return v_.count(name) != 0; }
+    std::string str(const std::string& name) const;
+    long long num(const std::string& name) const;
+    void set(const std::string& name, std::string value) { v_[name] = std::move(value); }
+    const std::map<std::string, std::string>& all() const { return v_; }
+
+private:
+    std::map<std::string, std::string> v_;
+};
+
+class Shell;
+// Handler result: 0 success, 1 command error (message already printed).
+using Handler = std::function<int(Shell&, const Args&)>;
+
+struct CommandDef {
+    std::string syntax;
+    std::string help;  // '\n'-separated, one line per token in order of appearance
+    ModeMask modes = kExec;
+    int privilege = 1;  // 1 = EXEC, 15 = PRIVILEGED
+    Handler fn;
+    bool pipes = false;  // accepts "| include ..." etc. (show commands)
+    std::string doc;     // longer description for the command reference
+};
+
+struct Token {
+    std::string text;
+    std::size_t offset = 0;
+};
+std::vector<Token> tokenize(std::string_view line);
+
+struct Match {
+    enum Status { ok, empty, invalid, incomplete, ambiguous } status = empty;
+    const CommandDef* cmd = nullptr;
+    Args args;
+    std::size_t error_offset = 0;  // byte offset of the offending token (invalid)
+    std::string word;              // the ambiguous word
+    std::string masked_line;       // the line with secret arguments replaced by ***
+};
+
+struct HelpItem {
+    std::string token, help;
+};
+
+class Grammar {
+public:
+    // Throws std::logic_error on a malformed syntax string or help-count mismatch,
+    // so a broken table fails at start-up and in the unit tests, not in front of a user.
+    void add(CommandDef def);
+
+    Match parse(std::string_view line, Mode mode, int privilege) const;
+    // '?' : what may come next (line ends in space) or what the partial word
+    // may become. On a bad earlier token, returns false and sets error_offset.
+    bool help(std::string_view line, Mode mode, int privilege, std::vector<HelpItem>& out,
+              std::size_t& error_offset) const;
+    // TAB: keywords the last (partial) word may complete to.
+    std::vector<std::string> complete(std::string_view line, Mode mode, int privilege) const;
+
+    const std::vector<CommandDef>& commands() const { return defs_; }
+    // Every variant's tokens, for the generated reference and consistency tests.
+    struct Variant {
+        std::size_t cmd;  // index into commands()
+        std::vector<Node> nodes;
+    };
+    const std::vector<Variant>& variants() const { return variants_; }
+
+private:
+    struct Walk;
+    Walk walk(const std::vector<Token>& toks, std::size_t count, Mode mode, int privilege,
+              std::string_view line) const;
+    std::vector<CommandDef> defs_;
+    std::vector<Variant> variants_;
+};
+
+// True when s is a valid value for a typed node (keywords: exact match).
+bool node_accepts(const Node& n, const std::string& s);
+
+}  // namespace cli

@@ -1,0 +1,390 @@
+#include "shell.hpp"
+
+#include <nlohmann/json.hpp>
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <poll.h>
+#include <regex>
+#include <sstream>
+#include <termios.h>
+#include <unistd.h>
+
+namespace cli {
+
+using nlohmann::json;
+
+namespace {
+
+Shell* g_shell = nullptr;  // readline's callbacks are plain C functions
+volatile sig_atomic_t g_sigint = 0;
+int g_sigpipe[2] = {-1, -1};
+
+void on_sigint(int) {
+    g_sigint = 1;
+    if (g_sigpipe[1] >= 0) {
+        char c = 1;
+        [[maybe_unused]] auto n = ::write(g_sigpipe[1], &c, 1);
+    }
+}
+
+void rl_line_cb(char* line) { g_shell->on_line(line); }
+int rl_help_cb(int, int) { return g_shell->on_help_key(); }
+char** rl_complete_cb(const char* text, int start, int end) { return g_shell->on_complete(text, start, end); }
+int rl_ctrl_z_cb(int, int) {
+    // Ctrl-Z in a config mode = "end", as on IOS.
+    if (g_shell->mode() == kExec) return 0;
+    rl_replace_line("end", 0);
+    rl_point = rl_end;
+    rl_redisplay();
+    return rl_newline(1, '\n');
+}
+
+const char* kPipeStages[] = {"begin", "count", "exclude", "include", "json", "section"};
+
+// Resolves an abbreviated pipe stage name; "" if unknown or ambiguous.
+std::string pipe_stage(const std::string& w) {
+    std::string found;
+    for (const char* s : kPipeStages)
+        if (std::strncmp(s, w.c_str(), w.size()) == 0) {
+            if (w == s) return s;
+            if (!found.empty()) return "";
+            found = s;
+        }
+    return found;
+}
+
+}  // namespace
+
+Shell::Shell(mics::Client client, const Grammar& g, ShellOptions o)
+    : client_(std::move(client)), g_(g), opt_(o) {}
+
+std::string Shell::start() {
+    if (!refresh()) return "cannot read the session from MICS";
+    return {};
+}
+
+bool Shell::refresh() {
+    mics::Reply r = client_.call("session.info");
+    if (!r.ok) return false;
+    json d = json::parse(r.data, nullptr, false);
+    if (!d.is_object()) return false;
+    privilege_ = d.value("privilege", 1);
+    hostname_ = d.value("hostname", hostname_);
+    user_ = d.value("user", user_);
+    return true;
+}
+
+std::string Shell::prompt() const {
+    if (mode_ == kConfig) return hostname_ + "/config#";
+    return hostname_ + (privilege_ >= 15 ? "#" : ">");
+}
+
+mics::Reply Shell::call(const std::string& op, const std::string& args_json) {
+    json a = json::parse(args_json, nullptr, false);
+    if (!a.is_object()) a = json::object();
+    if (!current_line_.empty()) a["line"] = current_line_;
+    mics::Reply r = client_.call(op, a.dump());
+    if (!r.ok && r.code == "transport") {
+        std::fprintf(stdout, "%% Connection to the configuration service lost: %s\n", r.message.c_str());
+        std::fflush(stdout);
+        exit_ = true;
+    }
+    return r;
+}
+
+void Shell::print(const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}
+
+int Shell::error(const std::string& message) {
+    print("% " + message + "\n");
+    return kCommandError;
+}
+
+int Shell::fail(const mics::Reply& r) {
+    if (r.code == "transport") return kCommandError;  // already reported
+    if (r.code == "invalid" || r.code == "apply_failed")
+        return error("Configuration failed: " + r.message);
+    return error(r.message.empty() ? r.code : r.message);
+}
+
+void Shell::emit(const std::string& text, const std::string& data_json) {
+    std::vector<std::string> lines;
+    {
+        std::istringstream in(text);
+        for (std::string l; std::getline(in, l);) lines.push_back(l);
+    }
+    for (const std::string& stage : pipes_) {
+        auto toks = tokenize(stage);
+        std::string name = pipe_stage(toks[0].text);
+        std::string re = toks.size() > 1 ? stage.substr(toks[1].offset) : "";
+        if (name == "json") {
+            json d = json::parse(data_json, nullptr, false);
+            print((d.is_discarded() ? json(nullptr) : d).dump(2) + "\n");
+            return;
+        }
+        if (name == "count") {
+            lines = {"Number of lines which match regexp = " + std::to_string(lines.size())};
+            continue;
+        }
+        std::regex rx(re, std::regex::ECMAScript);  // validated in run_line
+        std::vector<std::string> kept;
+        bool begun = false, in_section = false;
+        for (const auto& l : lines) {
+            bool hit = std::regex_search(l, rx);
+            if (name == "include" && hit) kept.push_back(l);
+            else if (name == "exclude" && !hit) kept.push_back(l);
+            else if (name == "begin") {
+                begun = begun || hit;
+                if (begun) kept.push_back(l);
+            } else if (name == "section") {
+                bool indented = !l.empty() && l[0] == ' ';
+                if (!indented) in_section = hit;
+                if (in_section) kept.push_back(l);
+            }
+        }
+        lines.swap(kept);
+    }
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    print(out);
+}
+
+std::string Shell::read_secret(const std::string& prompt) {
+    if (script_) {
+        // Scripts and exec channels feed secrets as the next input line.
+        std::string s;
+        if (!std::getline(*script_, s)) return {};
+        if (!s.empty() && s.back() == '\r') s.pop_back();
+        return s;
+    }
+    print(prompt);
+    termios old{};
+    bool tty = ::tcgetattr(0, &old) == 0;
+    if (tty) {
+        termios t = old;
+        t.c_lflag &= ~tcflag_t(ECHO);
+        ::tcsetattr(0, TCSAFLUSH, &t);
+    }
+    std::string s;
+    char c;
+    while (::read(0, &c, 1) == 1 && c != '\n' && c != '\r') {
+        if (s.size() < 256) s.push_back(c);
+    }
+    if (tty) ::tcsetattr(0, TCSAFLUSH, &old);
+    print("\n");
+    return s;
+}
+
+void Shell::print_caret(std::size_t col, const std::string& message) {
+    // One-shot commands have no echoed prompt line for the caret to point into.
+    if (!opt_.interactive && !opt_.echo) print(current_raw_ + "\n");
+    print(std::string(col, ' ') + "^\n" + message + "\n");
+}
+
+void Shell::audit_refused(const std::string& line, const std::string& result) {
+    json a = {{"line", line.substr(0, 1024)}, {"result", result}};
+    client_.call("audit.record", a.dump());
+}
+
+int Shell::execute(const std::string& line, std::size_t caret_base) {
+    last_status_ = run_line(line, caret_base);
+    current_line_.clear();
+    pipes_.clear();
+    return last_status_;
+}
+
+int Shell::run_line(const std::string& raw, std::size_t caret_base) {
+    if (raw.size() > 4096) return error("Line too long (4096 characters at most)");
+    auto toks = tokenize(raw);
+    if (toks.empty() || toks[0].text[0] == '!') return kOk;  // blank or comment
+    current_raw_ = raw;
+
+    // Split off "| stage ..." filters.
+    std::string line = raw;
+    pipes_.clear();
+    for (std::size_t i = 0; i < toks.size(); ++i) {
+        if (toks[i].text != "|") continue;
+        line = raw.substr(0, toks[i].offset);
+        std::string rest = raw.substr(toks[i].offset + 1);
+        std::size_t base = toks[i].offset + 1;
+        std::size_t start = 0;
+        for (;;) {
+            std::size_t bar = rest.find(" | ", start);
+            std::string stage = rest.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
+            auto st = tokenize(stage);
+            std::string name = st.empty() ? "" : pipe_stage(st[0].text);
+            if (name.empty()) {
+                std::size_t at = base + start + (st.empty() ? 0 : st[0].offset);
+                print_caret(caret_base + at, "% Invalid input detected at '^' marker.");
+                audit_refused(raw, "parse error");
+                return kParseError;
+            }
+            bool needs_re = name != "count" && name != "json";
+            if (needs_re != (st.size() > 1)) {
+                print(needs_re ? "% Incomplete command.\n" : "% Invalid input detected at '^' marker.\n");
+                return kParseError;
+            }
+            if (needs_re) {
+                std::string re = stage.substr(st[1].offset);
+                try {
+                    std::regex check(re.substr(0, 256), std::regex::ECMAScript);
+                } catch (const std::regex_error&) {
+                    return error("Invalid regular expression: " + re);
+                }
+            }
+            pipes_.push_back(stage);
+            if (bar == std::string::npos) break;
+            start = bar + 3;
+        }
+        break;
+    }
+
+    Match m = g_.parse(line, mode_, privilege_);
+    switch (m.status) {
+        case Match::empty: return kOk;
+        case Match::invalid:
+            print_caret(caret_base + m.error_offset, "% Invalid input detected at '^' marker.");
+            audit_refused(raw, "parse error");
+            return kParseError;
+        case Match::incomplete:
+            print("% Incomplete command.\n");
+            audit_refused(raw, "incomplete");
+            return kParseError;
+        case Match::ambiguous:
+            print("% Ambiguous command: \"" + m.word + "\"\n");
+            audit_refused(raw, "ambiguous");
+            return kParseError;
+        case Match::ok: break;
+    }
+    if (!pipes_.empty() && !m.cmd->pipes) {
+        print("% Output modifiers are only available on show commands\n");
+        return kParseError;
+    }
+    current_line_ = m.masked_line;
+    try {
+        return m.cmd->fn(*this, m.args);
+    } catch (const std::exception& e) {
+        return error(std::string("Internal error: ") + e.what());
+    }
+}
+
+// ---- script / one-shot ------------------------------------------------------
+
+int Shell::run_stream(std::istream& in) {
+    script_ = &in;
+    int first_error = kOk;
+    for (std::string line; !exit_ && std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        std::string p = prompt();
+        if (opt_.echo) print(p + line + "\n");
+        int rc = execute(line, opt_.echo ? p.size() : 0);
+        if (rc != kOk && first_error == kOk) first_error = rc;
+        if (rc != kOk && !opt_.continue_on_error) break;
+    }
+    script_ = nullptr;
+    return first_error;
+}
+
+// ---- interactive ------------------------------------------------------------
+
+void Shell::on_line(char* line) {
+    if (!line) {  // Ctrl-D on an empty line: log out, like "exit" from EXEC
+        print("\n");
+        exit_ = true;
+        return;
+    }
+    std::string s(line);
+    std::free(line);
+    if (!tokenize(s).empty()) add_history(s.c_str());
+    rl_callback_handler_remove();
+    execute(s, prompt().size());
+    if (!exit_) rl_callback_handler_install(prompt().c_str(), rl_line_cb);
+}
+
+int Shell::on_help_key() {
+    std::string upto(rl_line_buffer, std::size_t(rl_point));
+    std::vector<HelpItem> items;
+    std::size_t err = 0;
+    std::string out = "?\n";
+    if (!g_.help(upto, mode_, privilege_, items, err)) {
+        out += std::string(prompt().size() + err, ' ') + "^\n% Invalid input detected at '^' marker.\n";
+    } else {
+        std::size_t w = 0;
+        for (const auto& it : items) w = std::max(w, it.token.size());
+        bool partial = !upto.empty() && upto.back() != ' ';
+        for (const auto& it : items) {
+            if (partial) out += it.token + "  ";
+            else out += "  " + it.token + std::string(w - it.token.size() + 2, ' ') + it.help + "\n";
+        }
+        if (partial) out += "\n";
+    }
+    print(out);
+    rl_on_new_line();
+    rl_redisplay();
+    return 0;
+}
+
+char** Shell::on_complete(const char*, int, int) {
+    rl_attempted_completion_over = 1;  // never fall back to file names
+    std::string upto(rl_line_buffer, std::size_t(rl_point));
+    static std::vector<std::string> matches;
+    matches = g_.complete(upto, mode_, privilege_);
+    if (matches.empty()) return nullptr;
+    return rl_completion_matches("", [](const char*, int state) -> char* {
+        static std::size_t i;
+        if (state == 0) i = 0;
+        return i < matches.size() ? strdup(matches[i++].c_str()) : nullptr;
+    });
+}
+
+int Shell::run_interactive() {
+    g_shell = this;
+    if (::pipe(g_sigpipe) != 0) return kCommandError;
+    struct sigaction sa{};
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, nullptr);
+
+    rl_catch_signals = 0;
+    rl_readline_name = "sentry";
+    rl_attempted_completion_function = rl_complete_cb;
+    rl_completer_word_break_characters = const_cast<char*>(" \t");
+    rl_bind_key('?', rl_help_cb);
+    rl_bind_key(26, rl_ctrl_z_cb);
+    stifle_history(500);
+    rl_callback_handler_install(prompt().c_str(), rl_line_cb);
+
+    while (!exit_) {
+        pollfd p[2] = {{0, POLLIN, 0}, {g_sigpipe[0], POLLIN, 0}};
+        int n = ::poll(p, 2, -1);
+        if (n < 0 && errno != EINTR) break;
+        if (p[1].revents & POLLIN) {
+            char buf[16];
+            [[maybe_unused]] auto r = ::read(g_sigpipe[0], buf, sizeof buf);
+        }
+        if (g_sigint) {
+            // Ctrl-C abandons the line being typed.
+            g_sigint = 0;
+            rl_free_line_state();
+            rl_callback_sigcleanup();
+            rl_replace_line("", 0);
+            print("^C\n");
+            rl_on_new_line();
+            rl_redisplay();
+            continue;
+        }
+        if (p[0].revents & (POLLIN | POLLHUP)) rl_callback_read_char();
+    }
+    rl_callback_handler_remove();
+    return last_status_;
+}
+
+}  // namespace cli
