@@ -22,6 +22,11 @@ OID_REACHABLE=$ROOT.1.2.2.0
 # Our MIB plus stand-in SMI modules, appended last so real IETF MIBs win.
 MIBOPTS=(-M "+:$SENTRY_SRC/snmp/mibs:$SENTRY_SRC/snmp/mibs/compat" -m SENTRY-APPLIANCE-MIB)
 
+# The MIB must parse without a single diagnostic.
+out=$(snmptranslate "${MIBOPTS[@]}" -On SENTRY-APPLIANCE-MIB::sentryMicsReachable 2>&1) \
+    || fail "snmptranslate: $out"
+[ "$out" = "$ROOT.1.2.2" ] || fail "MIB does not parse cleanly: $out"
+
 SNMPD_PID= MICS_PID= AGENT_PID=
 cleanup() {
     local rc=$?
