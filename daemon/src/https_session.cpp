@@ -89,6 +89,10 @@ void HttpsSession::do_read() {
 
 void HttpsSession::on_read(error_code ec, std::size_t) {
     if (state_ == State::closed) return;
+    // Order matters: end_of_stream and partial_message share the parser's
+    // error category with real syntax errors but are the peer going away.
+    if (ec == http::error::end_of_stream) return do_close();
+    if (ec == http::error::partial_message) return;
     if (ec == http::error::header_limit)
         return respond(431, "request header too large\n", 0, false, 11, false);
     if (ec == http::error::body_limit)
@@ -98,7 +102,6 @@ void HttpsSession::on_read(error_code ec, std::size_t) {
         return respond(400, "bad request\n", 0, false, 11, false);
     if (ec) {
         if (!is_normal_ending(ec)) mics::log(mics::LogLevel::debug, "read: " + ec.message());
-        if (ec == http::error::end_of_stream) return do_close();
         return;  // timeout or reset: the peer is gone, just drop the socket
     }
 
