@@ -125,6 +125,7 @@ private:
             if (done) return true;
             if (give_up) {
                 mics::log_info("too many authentication failures from " + cfg_.peer_ip);
+                ssh_session_set_disconnect_message(session_, "Too many authentication failures");
                 return false;
             }
         }
