@@ -165,10 +165,11 @@ run_ssh "$S/o8" -o ExitOnForwardFailure=yes -R 0:127.0.0.1:22 admin@127.0.0.1 's
 
 # --- session limit from ssh.settings: the second session gets the message
 settings 1 60
+started_before=$(grep -c "started exec" "$S/sshd.log" || true)
 ASKPASS_LOG=/dev/null timeout "$T" setsid ssh "${SSH_OPTS[@]}" admin@127.0.0.1 'sleep4' </dev/null >/dev/null 2>&1 &
 HOLD=$!
-wait_for grep -q "started exec" "$S/sshd.log"
-sleep 1
+started_count() { [ "$(grep -c "started exec" "$S/sshd.log")" -gt "$started_before" ]; }
+wait_for started_count || fail "holding session did not start"
 run_ssh "$S/o9" admin@127.0.0.1 'show version'
 [ $RC -eq 1 ] || { cat "$S/o9"; fail "over-limit session rc=$RC"; }
 expect_in "$S/o9" "% Maximum number of SSH sessions (1) reached" "session limit message"
