@@ -12,16 +12,18 @@ using nlohmann::json;
 
 namespace {
 
+// dump() throws on invalid UTF-8; replace it instead so a reply is always produced.
+std::string to_text(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 std::string ok_reply(const json& id, json data) {
-    return json{{"id", id}, {"ok", true}, {"data", std::move(data)}}.dump();
+    return to_text(json{{"id", id}, {"ok", true}, {"data", std::move(data)}});
 }
 
 // Codes are the closed set of docs/mics-protocol.md.
 std::string error_reply(const json& id, std::string_view code, std::string_view message) {
-    return json{{"id", id},
-                {"ok", false},
-                {"error", {{"code", std::string(code)}, {"message", std::string(message)}}}}
-        .dump();
+    return to_text(json{{"id", id},
+                        {"ok", false},
+                        {"error", {{"code", std::string(code)}, {"message", std::string(message)}}}});
 }
 
 }  // namespace
@@ -35,6 +37,16 @@ std::string ControlHandler::denied_reply() {
 }
 
 std::string ControlHandler::handle(std::string_view request) {
+    // The contract is "never throws": the caller runs on the io_context.
+    try {
+        return handle_unchecked(request);
+    } catch (const std::exception& e) {
+        mics::log_error(std::string("control: ") + e.what());
+        return error_reply(nullptr, "internal", "internal error");
+    }
+}
+
+std::string ControlHandler::handle_unchecked(std::string_view request) {
     json req = json::parse(request, nullptr, /*allow_exceptions=*/false);
     if (req.is_discarded() || !req.is_object())
         return error_reply(nullptr, "bad_request", "malformed JSON request");

@@ -1,6 +1,6 @@
 // The control-socket protocol of sentryd (docs/mics-protocol.md framing):
 // one request frame in, one reply frame out. Transport-free so it can be
-// tested without sockets; detail/ and src/control_server.* do the I/O.
+// tested without sockets; src/control_server.* does the I/O.
 #pragma once
 #include "sentryd/counters.hpp"
 #include "sentryd/proxy_config.hpp"
@@ -29,6 +29,8 @@ public:
     static std::string denied_reply();
 
 private:
+    std::string handle_unchecked(std::string_view request);
+
     ConfigStore& store_;
     const Counters& counters_;
     clock::time_point started_;
