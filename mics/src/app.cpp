@@ -146,7 +146,8 @@ void App::register_services(Supervisor& sup) {
              {"/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", p.snmp() + "/snmpd.conf", "-p", p.run() + "/snmpd.pid"},
              {"SNMP_PERSISTENT_DIR=" + p.snmp() + "/persist", "MIBS="},
              p.log() + "/snmpd.log",
-             ""});
+             "",
+             {p.agentx_sock()}});  // snmpd leaves its AgentX socket behind
     sup.add({"snmp-agent",
              {bin + "/snmp/sentry-snmp-agent", "--agentx", p.agentx_sock(), "--mics", p.mics_sock()},
              {},

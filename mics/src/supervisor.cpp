@@ -18,6 +18,10 @@ extern char** environ;
 namespace micsd {
 
 namespace {
+void remove_files(const ChildSpec& s) {
+    if (!s.pid_path.empty()) ::unlink(s.pid_path.c_str());
+    for (const auto& f : s.leftovers) ::unlink(f.c_str());
+}
 constexpr int kMaxBackoffS = 30;
 // A child that ran this long is considered healthy; its backoff resets.
 constexpr auto kStableAfter = std::chrono::seconds(60);
@@ -88,7 +92,7 @@ void Supervisor::exited(Child& c, int status) {
     std::string how = WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
                                         : "killed by signal " + std::to_string(WTERMSIG(status));
     c.pid = 0;
-    if (!c.spec.pid_path.empty()) ::unlink(c.spec.pid_path.c_str());
+    remove_files(c.spec);
     if (stopping_ || !c.want_running) {
         mics::log_info(c.spec.name + " " + how);
         return;
@@ -156,7 +160,7 @@ bool Supervisor::stop(const std::string& name, std::chrono::milliseconds grace) 
             std::vector<pid_t> p{c.pid};
             wait_gone(p, grace);
             c.pid = 0;
-            if (!c.spec.pid_path.empty()) ::unlink(c.spec.pid_path.c_str());
+            remove_files(c.spec);
         }
         return true;
     }
@@ -182,7 +186,7 @@ void Supervisor::stop_all(std::chrono::milliseconds grace) {
         }
     wait_gone(pids, grace);
     for (auto& c : children_) {
-        if (c.pid && !c.spec.pid_path.empty()) ::unlink(c.spec.pid_path.c_str());
+        if (c.pid) remove_files(c.spec);
         c.pid = 0;
     }
 }

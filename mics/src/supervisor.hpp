@@ -17,6 +17,7 @@ struct ChildSpec {
     std::vector<std::string> env;    // extra NAME=value entries
     std::string log_path;            // stdout+stderr appended here
     std::string pid_path;            // written while running
+    std::vector<std::string> leftovers;  // files the program leaves behind (removed after it exits)
     bool enabled = true;
 };
 
