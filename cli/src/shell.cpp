@@ -354,6 +354,9 @@ int Shell::run_interactive() {
     ::sigaction(SIGINT, &sa, nullptr);
 
     rl_catch_signals = 0;
+    // Bracketed paste wraps every prompt in escape sequences; expect scripts and
+    // terminal loggers need the prompt as plain text.
+    rl_variable_bind("enable-bracketed-paste", "off");
     rl_readline_name = "sentry";
     rl_attempted_completion_function = rl_complete_cb;
     rl_completer_word_break_characters = const_cast<char*>(" \t");
