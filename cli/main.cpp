@@ -1,6 +1,7 @@
 // sentry-cli: wiring only. Finds its MICS session (inherited from sentry-sshd
 // or a local console session), then runs one command, a script, or the shell.
 #include "commands.hpp"
+#include "reference.hpp"
 #include "shell.hpp"
 
 #include "mics/client.hpp"
@@ -19,7 +20,8 @@ namespace {
 
 void usage(FILE* f) {
     std::fprintf(f,
-                 "usage: sentry-cli [-c COMMAND] [--continue] [--mics-fd N] [--version] [--help]\n"
+                 "usage: sentry-cli [-c COMMAND] [--continue] [--mics-fd N] [--reference man|markdown]\n"
+                 "                  [--version] [--help]\n"
                  "  -c COMMAND   run one command and exit (0 ok, 1 command error, 2 parse error)\n"
                  "  --continue   in a script on stdin, keep going after an error\n"
                  "  --mics-fd N  use the MICS session already open on fd N (set by sentry-sshd)\n");
@@ -39,6 +41,17 @@ int main(int argc, char** argv) {
             have_command = true;
         } else if (a == "--continue") cont = true;
         else if (a == "--mics-fd" && i + 1 < argc) mics_fd = std::atoi(argv[++i]);
+        else if (a == "--reference" && i + 1 < argc) {
+            // Needs no MICS: the reference is the grammar table itself.
+            std::string kind = argv[++i];
+            if (kind != "man" && kind != "markdown") {
+                std::fprintf(stderr, "sentry-cli: --reference takes 'man' or 'markdown'\n");
+                return 2;
+            }
+            std::fputs((kind == "man" ? cli::reference_man(cli::grammar())
+                                      : cli::reference_markdown(cli::grammar())).c_str(), stdout);
+            return 0;
+        }
         else if (a == "--version") {
             std::printf("sentry-cli %s (%s)\n", mics::kVersion, mics::kGitDescribe);
             return 0;

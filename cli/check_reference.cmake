@@ -1,0 +1,15 @@
+# Fails when man/sentry-cli-commands.8 or docs/cli-reference.md differ from
+# what the grammar generates (run `make man` and commit).
+foreach(pair "man:man/sentry-cli-commands.8" "markdown:docs/cli-reference.md")
+  string(REPLACE ":" ";" parts ${pair})
+  list(GET parts 0 kind)
+  list(GET parts 1 file)
+  execute_process(COMMAND ${CLI} --reference ${kind} OUTPUT_VARIABLE generated RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "sentry-cli --reference ${kind} failed")
+  endif()
+  file(READ ${SRC}/${file} committed)
+  if(NOT generated STREQUAL committed)
+    message(FATAL_ERROR "${file} is stale: run `make man` and commit the result")
+  endif()
+endforeach()
