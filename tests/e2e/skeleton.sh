@@ -36,7 +36,7 @@ snmp 1.3.6.1.2.1.1.3.0 >/dev/null || fail "sysUpTime"
 # By name, as an admin types it (MIB stand-ins from snmp/mibs/compat, see README).
 named=$(snmp -M "+:$SENTRY_SRC/snmp/mibs:$SENTRY_SRC/snmp/mibs/compat" -m SNMPv2-MIB SNMPv2-MIB::sysName.0) ||
     fail "SNMPv2-MIB::sysName.0 by name"
-[ "$named" = '"edge1"' ] || fail "SNMPv2-MIB::sysName.0 = $named"
+[ "$named" = edge1 ] || fail "SNMPv2-MIB::sysName.0 = $named"
 rc=0; snmpget -v2c -c wrong-community -t 1 -r 0 "127.0.0.1:$SNMP_PORT" 1.3.6.1.2.1.1.5.0 >/dev/null 2>&1 || rc=$?
 [ "$rc" != 0 ] || fail "a wrong community was answered"
 # The appliance's own MIB through the AgentX subagent.
