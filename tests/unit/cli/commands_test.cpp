@@ -1,0 +1,288 @@
+// The real command table (cli::grammar()): well-formed, unambiguous,
+// consistent help, and the everyday abbreviations land on the right command
+// in the right mode and privilege.
+#include "commands.hpp"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace cli;
+
+namespace {
+
+using V = std::vector<std::string>;
+
+std::string kind_key(const Node& n) {
+    // Typed arguments at the same position collide whatever their type.
+    return n.kind == NodeKind::keyword ? n.text : "<arg>";
+}
+
+std::string syntax_of(const Match& m) { return m.cmd ? m.cmd->syntax : "<none>"; }
+
+V help_tokens(const std::string& line, Mode mode, int priv) {
+    std::vector<HelpItem> items;
+    std::size_t off = 0;
+    bool ok = grammar().help(line, mode, priv, items, off);
+    REQUIRE_MESSAGE(ok, "help failed for '", line, "' at ", off);
+    V out;
+    for (const auto& i : items) out.push_back(i.token);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("the command table builds and every token has help") {
+    const Grammar* g = nullptr;
+    REQUIRE_NOTHROW(g = &grammar());
+    REQUIRE(g->commands().size() >= 18);
+    REQUIRE(g->variants().size() >= g->commands().size());
+    CHECK(&grammar() == g);  // built once
+    for (const auto& v : g->variants()) {
+        const auto& cmd = g->commands()[v.cmd];
+        REQUIRE_FALSE(v.nodes.empty());
+        for (const auto& n : v.nodes) {
+            CHECK_MESSAGE(!n.help.empty(), cmd.syntax, ": token '", n.text, "' has no help");
+            CHECK_MESSAGE(n.help.find('\n') == std::string::npos, cmd.syntax);
+        }
+        CHECK_MESSAGE(v.nodes[0].kind == NodeKind::keyword, cmd.syntax, " must start with a keyword");
+    }
+    for (const auto& c : g->commands()) {
+        CHECK_MESSAGE(!c.doc.empty(), c.syntax, " has no reference text");
+        CHECK_MESSAGE(static_cast<bool>(c.fn), c.syntax, " has no handler");
+        CHECK_MESSAGE((c.privilege == 1 || c.privilege == 15), c.syntax);
+        CHECK_MESSAGE((c.modes & kAllModes) != 0, c.syntax, " is in no mode");
+        CHECK_MESSAGE((c.modes & ~kAllModes) == 0, c.syntax);
+        // CONFIG mode is privilege 15 territory: a config command at privilege 1 would be unreachable
+        // except for the mode-independent ones.
+        if (c.modes == kConfig) CHECK_MESSAGE(c.privilege == 15, c.syntax);
+    }
+}
+
+TEST_CASE("no two variants in overlapping modes are the same token sequence") {
+    const Grammar& g = grammar();
+    const auto& vs = g.variants();
+    for (std::size_t i = 0; i < vs.size(); ++i) {
+        for (std::size_t j = i + 1; j < vs.size(); ++j) {
+            const auto& a = vs[i];
+            const auto& b = vs[j];
+            if ((g.commands()[a.cmd].modes & g.commands()[b.cmd].modes) == 0) continue;
+            if (a.nodes.size() != b.nodes.size()) continue;
+            bool same = true;
+            for (std::size_t k = 0; k < a.nodes.size() && same; ++k)
+                same = kind_key(a.nodes[k]) == kind_key(b.nodes[k]);
+            CHECK_MESSAGE(!same, "'", g.commands()[a.cmd].syntax, "' and '", g.commands()[b.cmd].syntax,
+                          "' have an identical variant");
+        }
+    }
+}
+
+TEST_CASE("a keyword after the same prefix has the same help everywhere") {
+    const Grammar& g = grammar();
+    std::map<std::string, std::pair<std::string, std::string>> seen;  // prefix+kw -> (help, syntax)
+    for (const auto& v : g.variants()) {
+        std::string prefix;
+        for (const auto& n : v.nodes) {
+            prefix += kind_key(n) + " ";
+            if (n.kind != NodeKind::keyword) continue;
+            auto [it, fresh] = seen.emplace(prefix, std::make_pair(n.help, g.commands()[v.cmd].syntax));
+            if (!fresh)
+                CHECK_MESSAGE(it->second.first == n.help, "'", prefix, "': '", n.help, "' in '",
+                              g.commands()[v.cmd].syntax, "' vs '", it->second.first, "' in '", it->second.second,
+                              "'");
+        }
+    }
+    // The shared words really are shared.
+    CHECK(seen.at("show ").first == "Show running system information");
+    CHECK(seen.at("no ").first == "Negate a command or set its defaults");
+}
+
+TEST_CASE("'no X' uses the same help as 'X' for every token they share") {
+    const Grammar& g = grammar();
+    std::map<std::string, std::string> plain;  // token path -> help
+    for (const auto& v : g.variants()) {
+        if (v.nodes[0].text == "no") continue;
+        std::string path;
+        for (const auto& n : v.nodes) {
+            path += kind_key(n) + " ";
+            plain.emplace(path, n.help);
+        }
+    }
+    int compared = 0;
+    for (const auto& v : g.variants()) {
+        if (v.nodes[0].text != "no") continue;
+        std::string path;
+        for (std::size_t k = 1; k < v.nodes.size(); ++k) {
+            path += kind_key(v.nodes[k]) + " ";
+            auto it = plain.find(path);
+            if (it == plain.end()) continue;
+            ++compared;
+            CHECK_MESSAGE(it->second == v.nodes[k].help, "'no ", path, "': '", v.nodes[k].help, "' vs '",
+                          it->second, "'");
+        }
+    }
+    CHECK(compared >= 6);
+}
+
+TEST_CASE("everyday abbreviations in EXEC and PRIVILEGED") {
+    const Grammar& g = grammar();
+    Match m = g.parse("sh run", kExec, 1);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.cmd->syntax == "show running-config [all]");
+    CHECK(m.cmd->pipes);
+    CHECK(m.masked_line == "show running-config");
+
+    m = g.parse("sh run all", kExec, 1);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.args.has("all"));
+
+    m = g.parse("sh ver", kExec, 1);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.cmd->syntax == "show version");
+
+    m = g.parse("conf t", kExec, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.cmd->syntax == "configure terminal");
+    CHECK(m.masked_line == "configure terminal");
+
+    m = g.parse("wr", kExec, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.cmd->syntax == "write [memory]");
+    m = g.parse("wr mem", kExec, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.cmd->syntax == "write [memory]");
+    CHECK(m.masked_line == "write memory");
+
+    m = g.parse("copy run start", kExec, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.cmd->syntax == "copy running-config startup-config");
+
+    m = g.parse("sh start", kExec, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.cmd->syntax == "show startup-config");
+
+    m = g.parse("en", kExec, 1);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.cmd->syntax == "enable");
+    m = g.parse("disable", kExec, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.cmd->syntax == "disable");
+}
+
+TEST_CASE("privilege 1 sees only the EXEC commands") {
+    const Grammar& g = grammar();
+    Match m = g.parse("configure terminal", kExec, 1);
+    CHECK(m.status == Match::invalid);
+    CHECK(m.error_offset == 0);
+    CHECK(g.parse("conf t", kExec, 1).status == Match::invalid);
+    CHECK(g.parse("wr", kExec, 1).status == Match::invalid);
+    CHECK(g.parse("write memory", kExec, 1).status == Match::invalid);
+    CHECK(g.parse("disable", kExec, 1).status == Match::invalid);
+    CHECK(g.parse("copy running-config startup-config", kExec, 1).status == Match::invalid);
+    m = g.parse("show startup-config", kExec, 1);
+    CHECK(m.status == Match::invalid);
+    CHECK(m.error_offset == 5);
+
+    CHECK(help_tokens("", kExec, 1) == V{"enable", "exit", "show"});
+    CHECK(help_tokens("show ", kExec, 1) == V{"running-config", "version"});
+    CHECK(help_tokens("", kExec, 15) == V{"configure", "copy", "disable", "enable", "exit", "show", "write"});
+    CHECK(help_tokens("show ", kExec, 15) == V{"running-config", "startup-config", "version"});
+}
+
+TEST_CASE("configuration commands live in CONFIG mode only") {
+    const Grammar& g = grammar();
+    Match m = g.parse("hostname edge1", kConfig, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.cmd->syntax == "hostname HOSTNAME$name");
+    CHECK(m.args.str("name") == "edge1");
+
+    m = g.parse("hostname edge1", kExec, 15);
+    CHECK(m.status == Match::invalid);
+    CHECK(m.error_offset == 0);
+    CHECK(g.parse("hostname edge1", kExec, 1).status == Match::invalid);
+    CHECK(g.parse("hostname edge1", kConfig, 1).status == Match::invalid);
+
+    // EXEC commands are reached with 'do' in CONFIG mode.
+    CHECK(g.parse("sh run", kConfig, 15).status == Match::invalid);
+    m = g.parse("do sh run", kConfig, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.cmd->syntax == "do LINE$command");
+    CHECK(m.args.str("command") == "sh run");
+    CHECK(g.parse("do", kConfig, 15).status == Match::incomplete);
+    CHECK(g.parse("conf t", kConfig, 15).status == Match::invalid);
+
+    CHECK(help_tokens("", kConfig, 15) ==
+          V{"do", "end", "exit", "hostname", "no", "service", "snmp-server", "timeout"});
+    CHECK(help_tokens("no ", kConfig, 15) == V{"hostname", "snmp-server", "timeout"});
+}
+
+TEST_CASE("ambiguous and incomplete lines in the real table") {
+    const Grammar& g = grammar();
+    Match m = g.parse("e", kExec, 15);  // enable / exit
+    CHECK(m.status == Match::ambiguous);
+    CHECK(m.word == "e");
+    m = g.parse("e", kConfig, 15);  // end / exit
+    CHECK(m.status == Match::ambiguous);
+    CHECK(syntax_of(g.parse("ex", kConfig, 15)) == "exit");
+    CHECK(g.parse("s", kConfig, 15).status == Match::ambiguous);  // service / snmp-server
+    CHECK(g.parse("c", kExec, 15).status == Match::ambiguous);    // configure / copy
+
+    m = g.parse("sh", kExec, 1);
+    CHECK(m.status == Match::incomplete);
+    CHECK(m.error_offset == 2);
+    CHECK(g.parse("configure", kExec, 15).status == Match::incomplete);
+    CHECK(g.parse("snmp-server community public", kConfig, 15).status == Match::incomplete);
+}
+
+TEST_CASE("typed arguments of the real table match the config model's ranges") {
+    const Grammar& g = grammar();
+    Match m = g.parse("timeout 0", kConfig, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.args.num("minutes") == 0);
+    CHECK(g.parse("timeout 35791", kConfig, 15).args.num("minutes") == 35791);
+    m = g.parse("timeout 35792", kConfig, 15);
+    CHECK(m.status == Match::invalid);
+    CHECK(m.error_offset == 8);
+
+    CHECK(g.parse("service ssh 1", kConfig, 15).args.num("max") == 1);
+    CHECK(g.parse("service ssh 10", kConfig, 15).args.num("max") == 10);
+    m = g.parse("service ssh 11", kConfig, 15);
+    CHECK(m.status == Match::invalid);
+    CHECK(m.error_offset == 12);
+    CHECK(g.parse("service ssh 0", kConfig, 15).status == Match::invalid);
+
+    m = g.parse("snmp-server community s3cr3t ro", kConfig, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.args.str("community") == "s3cr3t");
+    CHECK(g.parse("no snmp-server community", kConfig, 15).status == Match::ok);
+    CHECK(g.parse("no snmp-server community s3cr3t ro", kConfig, 15).status == Match::ok);
+    CHECK(g.parse("no hostname", kConfig, 15).status == Match::ok);
+    CHECK(g.parse("no hostname edge1", kConfig, 15).args.str("name") == "edge1");
+    CHECK(g.parse("no timeout", kConfig, 15).status == Match::ok);
+    CHECK(g.parse("hostname edge_1", kConfig, 15).status == Match::invalid);
+}
+
+TEST_CASE("the rendered running-config parses back in CONFIG mode") {
+    // Lines exactly as micsd::render() writes them (config_model.cpp).
+    const Grammar& g = grammar();
+    for (const char* line : {"hostname sentry", "timeout 10", "snmp-server community sentry-dev ro", "service ssh 5"}) {
+        Match m = g.parse(line, kConfig, 15);
+        CHECK_MESSAGE(m.status == Match::ok, line);
+        CHECK_MESSAGE(m.masked_line == line, line);
+    }
+}
+
+TEST_CASE("completion in the real table") {
+    const Grammar& g = grammar();
+    CHECK(g.complete("sh", kExec, 1) == V{"show"});
+    CHECK(g.complete("show r", kExec, 1) == V{"running-config"});
+    CHECK(g.complete("show s", kExec, 1).empty());
+    CHECK(g.complete("show s", kExec, 15) == V{"startup-config"});
+    CHECK(g.complete("conf", kExec, 15) == V{"configure"});
+    CHECK(g.complete("configure ", kExec, 15) == V{"terminal"});
+    CHECK(g.complete("e", kConfig, 15) == V{"end", "exit"});
+    CHECK(g.complete("no s", kConfig, 15) == V{"snmp-server"});
+}
