@@ -1,4 +1,5 @@
 # Thin wrapper over CMake. The two commands that matter: `make run`, `make test`.
+MAKEFLAGS += --no-print-directory
 BUILD     ?= build
 ASAN_BUILD ?= build-asan
 JOBS      ?= $(shell nproc)

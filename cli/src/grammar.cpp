@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <charconv>
 #include <cctype>
 #include <memory>
 #include <set>
@@ -127,6 +128,7 @@ Seq parse_seq(const std::vector<std::string>& t, std::size_t& i, const std::stri
     Seq seq;
     while (i < t.size()) {
         const std::string& x = t[i];
+        if (x == "|" && stop.empty()) throw std::logic_error("'|' outside a group");
         if (x == "|" || x == stop) return seq;
         if (x == "]" || x == "}") throw std::logic_error("unbalanced '" + x + "'");
         ++i;
@@ -208,7 +210,10 @@ bool node_accepts(const Node& n, const std::string& s) {
             if (k == s.size() || s.size() > 19) return false;
             for (std::size_t j = k; j < s.size(); ++j)
                 if (!std::isdigit(static_cast<unsigned char>(s[j]))) return false;
-            long long v = std::stoll(s);
+            // from_chars reports overflow instead of throwing (a 19-digit number can exceed long long).
+            long long v = 0;
+            auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+            if (ec != std::errc() || end != s.data() + s.size()) return false;
             return v >= n.min && v <= n.max;
         }
         case NodeKind::ipv4: {
@@ -252,14 +257,15 @@ void Grammar::add(CommandDef def) {
     std::vector<std::vector<Node>> expanded;
     std::vector<Node> cur;
     expand(seq, 0, cur, expanded);
+    // Check every variant before adding anything, so a rejected row leaves no trace.
+    for (const auto& e : expanded) {
+        if (e.empty()) throw std::logic_error("'" + def.syntax + "' can expand to nothing");
+        for (std::size_t k = 0; k + 1 < e.size(); ++k)
+            if (e[k].kind == NodeKind::line) throw std::logic_error("'" + def.syntax + "': LINE must be last");
+    }
     std::size_t idx = defs_.size();
     defs_.push_back(std::move(def));
-    for (auto& e : expanded) {
-        if (e.empty()) throw std::logic_error("'" + defs_.back().syntax + "' can expand to nothing");
-        for (std::size_t k = 0; k + 1 < e.size(); ++k)
-            if (e[k].kind == NodeKind::line) throw std::logic_error("LINE must be last");
-        variants_.push_back({idx, std::move(e)});
-    }
+    for (auto& e : expanded) variants_.push_back({idx, std::move(e)});
 }
 
 // Walks the tokens [0, count) over the visible variants with Cisco's rules:

@@ -54,6 +54,7 @@ struct CommandDef {
     Handler fn;
     bool pipes = false;  // accepts "| include ..." etc. (show commands)
     std::string doc;     // longer description for the command reference
+    bool raw_line = false;  // its LINE takes '|' too: output filters belong to the inner command (do)
 };
 
 struct Token {

@@ -207,10 +207,13 @@ int Shell::run_line(const std::string& raw, std::size_t caret_base) {
     if (toks.empty() || toks[0].text[0] == '!') return kOk;  // blank or comment
     current_raw_ = raw;
 
-    // Split off "| stage ..." filters.
+    // Split off "| stage ..." filters, unless the command hands its whole
+    // rest of line to another command ("do show run | include host").
     std::string line = raw;
     pipes_.clear();
-    for (std::size_t i = 0; i < toks.size(); ++i) {
+    Match whole = g_.parse(raw, mode_, privilege_);
+    bool raw_line = whole.status == Match::ok && whole.cmd->raw_line;
+    for (std::size_t i = 0; !raw_line && i < toks.size(); ++i) {
         if (toks[i].text != "|") continue;
         line = raw.substr(0, toks[i].offset);
         std::string rest = raw.substr(toks[i].offset + 1);

@@ -78,8 +78,10 @@ json session_json(const Session& s, const App& app) {
             {"hostname", get_string(app.running(), "system.hostname")}};
 }
 
-json show(App& app, Session&, const json& a) {
+json show(App& app, Session& s, const json& a) {
     std::string what = str_arg(a, "what", 64);
+    // Per-subject privilege, mirroring the grammar: the shell hiding a command is not enough.
+    if (what == "startup-config" && s.privilege < 15) fail("denied", "privilege level 15 required");
     if (what == "running-config" || what == "startup-config") {
         Config c = app.running();
         std::int64_t rev = app.revision();

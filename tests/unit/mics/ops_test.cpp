@@ -824,11 +824,11 @@ TEST_CASE("a community change regenerates snmpd.conf") {
     CHECK(conf.find("rocommunity") == std::string::npos);
 }
 
-// BUG: the shell only offers `show startup-config` at privilege 15
+// Regression: the shell only offers `show startup-config` at privilege 15
 // (cli/src/commands.cpp), but MICS serves the `show` op with what=startup-config
 // to any privilege-1 session. DESIGN.md: "privilege is enforced by MICS per
 // session, never only by the shell". Expected: `denied` at privilege 1.
-TEST_CASE("show startup-config is refused at privilege 1 as in the shell" * doctest::skip()) {
+TEST_CASE("show startup-config is refused at privilege 1 as in the shell") {
     Appliance a;
     Session s = login(*a.app);
     json r = call(*a.app, s, "show", {{"what", "startup-config"}});

@@ -1,0 +1,27 @@
+// Helpers shared by the command-table files (commands_*.cpp). Internal to cli/.
+#pragma once
+#include "grammar.hpp"
+#include "shell.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace cli {
+
+// Shared help for keywords that start many commands (one wording everywhere).
+inline constexpr const char* kShowHelp = "Show running system information\n";
+inline constexpr const char* kNoHelp = "Negate a command or set its defaults\n";
+
+// One config.edit with a single edit; prints the error and returns kCommandError on failure.
+int config_edit(Shell& sh, const std::string& path, const std::string& op,
+                const nlohmann::json& value = nullptr);
+// Calls MICS "show" with args and emits {text, data} through the pipe filters.
+int show(Shell& sh, const nlohmann::json& args);
+
+// One registration function per area; grammar() calls them all in this order.
+void register_session_commands(Grammar& g);
+void register_system_commands(Grammar& g);
+void register_show_commands(Grammar& g);
+
+}  // namespace cli
