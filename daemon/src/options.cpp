@@ -1,21 +1,11 @@
 #include "sentryd/options.hpp"
 
+#include <mics/cmdline.hpp>
 #include <mics/paths.hpp>
 #include <mics/version.hpp>
 
-#include <arpa/inet.h>
-#include <cstdlib>
 
 namespace sentryd {
-
-namespace {
-
-bool is_numeric_address(const std::string& a) {
-    unsigned char buf[16];
-    return ::inet_pton(AF_INET, a.c_str(), buf) == 1 || ::inet_pton(AF_INET6, a.c_str(), buf) == 1;
-}
-
-}  // namespace
 
 Options default_options() {
     auto paths = mics::paths_from_env();
@@ -29,81 +19,35 @@ Options default_options() {
 }
 
 Status parse_listen(const std::string& text, std::string& addr, int& port) {
-    std::string a, p;
-    if (!text.empty() && text.front() == '[') {
-        auto close = text.find("]:");
-        if (close == std::string::npos) return Status::fail("--listen: expected [ADDR]:PORT");
-        a = text.substr(1, close - 1);
-        p = text.substr(close + 2);
-    } else {
-        auto colon = text.rfind(':');
-        if (colon == std::string::npos) return Status::fail("--listen: expected ADDR:PORT");
-        a = text.substr(0, colon);
-        p = text.substr(colon + 1);
-        if (a.find(':') != std::string::npos)
-            return Status::fail("--listen: write IPv6 addresses as [ADDR]:PORT");
-    }
-    // Numeric only: resolving names at startup would make the bind depend on DNS.
-    if (!is_numeric_address(a)) return Status::fail("--listen: '" + a + "' is not a numeric IP address");
-    char* end = nullptr;
-    long n = p.empty() ? 0 : std::strtol(p.c_str(), &end, 10);
-    if (p.empty() || *end != '\0' || n < 1 || n > 65535)
-        return Status::fail("--listen: port '" + p + "' is not in 1..65535");
-    addr = a;
-    port = int(n);
-    return ok_status();
+    std::string why = mics::parse_listen(text, addr, port);
+    return why.empty() ? ok_status() : Status::fail("--listen: " + why);
 }
 
 Result<Options> parse_options(const std::vector<std::string>& args, Options o) {
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string flag = args[i];
-        std::string value;
-        bool has_inline = false;
-        if (auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
-            value = flag.substr(eq + 1);
-            flag = flag.substr(0, eq);
-            has_inline = true;
-        }
-        auto take_value = [&](std::string& out) -> Status {
-            if (has_inline) {
-                out = value;
-            } else if (i + 1 < args.size()) {
-                out = args[++i];
-            } else {
-                return Status::fail(flag + ": missing value");
-            }
-            if (out.empty()) return Status::fail(flag + ": empty value");
-            return ok_status();
-        };
-        auto no_value = [&]() -> Status {
-            return has_inline ? Status::fail(flag + ": takes no value") : ok_status();
-        };
-
-        Status st = ok_status();
+    mics::FlagReader f(args);
+    while (f.next()) {
+        const std::string& flag = f.flag();
         if (flag == "--listen") {
             std::string text;
-            st = take_value(text);
-            if (st) st = parse_listen(text, o.listen_addr, o.listen_port);
+            if (!f.value(text)) break;
+            if (Status st = parse_listen(text, o.listen_addr, o.listen_port); !st) f.fail(st.error());
         } else if (flag == "--cert") {
-            st = take_value(o.cert_file);
+            f.value(o.cert_file);
         } else if (flag == "--key") {
-            st = take_value(o.key_file);
+            f.value(o.key_file);
         } else if (flag == "--control") {
-            st = take_value(o.control_path);
+            f.value(o.control_path);
         } else if (flag == "--check-config") {
-            st = no_value();
-            o.check_config = true;
+            o.check_config = f.no_value();
         } else if (flag == "--version") {
-            st = no_value();
-            o.show_version = true;
+            o.show_version = f.no_value();
         } else if (flag == "--help" || flag == "-h") {
-            st = no_value();
-            o.show_help = true;
+            o.show_help = f.no_value();
         } else {
-            st = Status::fail("unknown option: " + args[i]);
+            f.fail("unknown option: " + flag);
         }
-        if (!st) return Result<Options>::fail(st.error());
     }
+    if (!f.error().empty()) return Result<Options>::fail(f.error());
     return o;
 }
 

@@ -1,35 +1,14 @@
 #include "options.hpp"
 
+#include "mics/cmdline.hpp"
 #include "mics/paths.hpp"
 
-#include <charconv>
 #include <filesystem>
 
 namespace sshd {
 
 bool parse_listen(std::string_view s, std::string& addr, int& port) {
-    std::string_view host, p;
-    if (!s.empty() && s.front() == '[') {
-        auto close = s.find(']');
-        if (close == std::string_view::npos || close + 1 >= s.size() || s[close + 1] != ':')
-            return false;
-        host = s.substr(1, close - 1);
-        p = s.substr(close + 2);
-    } else {
-        auto colon = s.rfind(':');
-        if (colon == std::string_view::npos) return false;
-        host = s.substr(0, colon);
-        p = s.substr(colon + 1);
-        // A bare IPv6 address without brackets is ambiguous; refuse it.
-        if (host.find(':') != std::string_view::npos) return false;
-    }
-    if (host.empty() || host.size() > 255 || p.empty() || p.size() > 5) return false;
-    int v = 0;
-    auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
-    if (ec != std::errc() || ptr != p.data() + p.size() || v < 1 || v > 65535) return false;
-    addr = std::string(host);
-    port = v;
-    return true;
+    return mics::parse_listen(s, addr, port).empty();
 }
 
 std::string default_cli_path(std::string_view env_cli, std::string_view self_exe) {
@@ -58,62 +37,33 @@ ParseResult parse_options(const std::vector<std::string>& args, const Defaults& 
     o.mics_path = defaults.state_dir + "/run/mics.sock";
     o.cli_path = defaults.cli;
 
-    constexpr std::size_t kMaxArg = 4096;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string flag = args[i];
-        std::string value;
-        bool has_inline = false;
-        if (auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
-            value = flag.substr(eq + 1);
-            flag = flag.substr(0, eq);
-            has_inline = true;
-        }
-        auto take_value = [&](std::string& out) -> bool {
-            if (!has_inline) {
-                if (i + 1 >= args.size()) {
-                    r.error = "option " + flag + " needs a value";
-                    return false;
-                }
-                value = args[++i];
-            }
-            if (value.empty() || value.size() > kMaxArg) {
-                r.error = "option " + flag + ": bad value";
-                return false;
-            }
-            out = value;
-            return true;
-        };
-        auto no_value = [&]() -> bool {
-            if (has_inline) r.error = "option " + flag + " takes no value";
-            return !has_inline;
-        };
-
+    mics::FlagReader f(args);
+    while (f.next()) {
+        const std::string& flag = f.flag();
         if (flag == "--listen") {
             std::string v;
-            if (!take_value(v)) return r;
-            if (!parse_listen(v, o.listen_addr, o.port)) {
-                r.error = "--listen: expected ADDR:PORT or [ADDR]:PORT, got '" + v + "'";
-                return r;
-            }
+            if (!f.value(v)) break;
+            if (std::string why = mics::parse_listen(v, o.listen_addr, o.port); !why.empty())
+                f.fail("--listen: " + why);
         } else if (flag == "--keys") {
-            if (!take_value(o.keys_dir)) return r;
+            f.value(o.keys_dir);
         } else if (flag == "--mics") {
-            if (!take_value(o.mics_path)) return r;
+            f.value(o.mics_path);
         } else if (flag == "--cli") {
-            if (!take_value(o.cli_path)) return r;
+            f.value(o.cli_path);
         } else if (flag == "--check-config") {
-            if (!no_value()) return r;
-            o.check_config = true;
+            o.check_config = f.no_value();
         } else if (flag == "--version") {
-            if (!no_value()) return r;
-            o.show_version = true;
+            o.show_version = f.no_value();
         } else if (flag == "--help" || flag == "-h") {
-            if (!no_value()) return r;
-            o.show_help = true;
+            o.show_help = f.no_value();
         } else {
-            r.error = "unknown option '" + flag + "'";
-            return r;
+            f.fail("unknown option '" + flag + "'");
         }
+    }
+    if (!f.error().empty()) {
+        r.error = f.error();
+        return r;
     }
     if (o.cli_path.empty()) {
         r.error = "cannot locate sentry-cli; pass --cli PATH or set SENTRY_CLI";
