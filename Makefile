@@ -1,5 +1,7 @@
 # Thin wrapper over CMake. The two commands that matter: `make run`, `make test`.
 MAKEFLAGS += --no-print-directory
+# Relative paths in ccache's hash: a fresh clone elsewhere (CI) reuses the cache.
+export CCACHE_BASEDIR ?= $(CURDIR)
 BUILD     ?= build
 ASAN_BUILD ?= build-asan
 JOBS      ?= $(shell nproc)
