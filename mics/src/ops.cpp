@@ -75,7 +75,9 @@ json hello(App& app) {
 
 json session_json(const Session& s, const App& app) {
     return {{"session_id", s.id}, {"user", s.user}, {"privilege", s.privilege}, {"mode", mode_name(s.mode)},
-            {"hostname", get_string(app.running(), "system.hostname")}};
+            {"hostname", get_string(app.running(), "system.hostname")},
+            // The shell enforces the CLI idle timeout and re-reads it after every command.
+            {"idle_timeout_min", get_int(app.running(), "system.cli.timeout")}};
 }
 
 json show(App& app, Session& s, const json& a) {
