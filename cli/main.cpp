@@ -93,6 +93,12 @@ int main(int argc, char** argv) {
     opt.color = tty && term && std::strcmp(term, "dumb") != 0;
     opt.continue_on_error = cont;
     opt.echo = !tty && !have_command;
+    // Test hook only: lets an end-to-end test see the idle timeout in seconds.
+    if (const char* e = std::getenv("SENTRY_CLI_IDLE_SECONDS")) {
+        char* end = nullptr;
+        long v = std::strtol(e, &end, 10);
+        if (*e && end && *end == '\0' && v >= 0 && v <= 86400) opt.idle_seconds_override = static_cast<int>(v);
+    }
 
     cli::Shell shell(std::move(client), cli::grammar(), opt);
     if (std::string e = shell.start(); !e.empty()) {

@@ -29,6 +29,7 @@ const Grammar& grammar() {
         register_session_commands(g);
         register_system_commands(g);
         register_show_commands(g);
+        register_terminal_commands(g);
         return g;
     }();
     return g;

@@ -13,6 +13,7 @@ int do_enable(Shell& sh, const Args&) {
     // Three tries, as IOS allows, then back to the prompt.
     for (int attempt = 0; attempt < 3; ++attempt) {
         std::string secret = sh.read_secret("Password: ");
+        if (sh.exiting()) return kCommandError;  // the session timed out at the prompt
         mics::Reply r = sh.call("session.enable", json{{"secret", secret}}.dump());
         if (r.ok) {
             sh.refresh();

@@ -4,7 +4,9 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +14,7 @@
 #include <poll.h>
 #include <regex>
 #include <sstream>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -59,7 +62,33 @@ std::string pipe_stage(const std::string& w) {
     return found;
 }
 
+// A positive number from the environment (LINES, COLUMNS), bounded; 0 if unset or junk.
+int env_size(const char* name) {
+    const char* v = std::getenv(name);
+    if (!v || !*v || std::strlen(v) > 4) return 0;
+    int n = 0;
+    for (const char* p = v; *p; ++p) {
+        if (*p < '0' || *p > '9') return 0;
+        n = n * 10 + (*p - '0');
+    }
+    return n <= 512 ? n : 0;
+}
+
+using Clock = std::chrono::steady_clock;
+
 }  // namespace
+
+TermSize detect_term_size() {
+    TermSize t;
+    winsize ws{};
+    bool have = ::ioctl(1, TIOCGWINSZ, &ws) == 0;
+    // A PTY nobody sized reports 0 x 0: fall back as if there were no terminal.
+    if (have && ws.ws_row > 0) t.rows = std::min<int>(ws.ws_row, 512);
+    else if (int n = env_size("LINES")) t.rows = n;
+    if (have && ws.ws_col > 0) t.cols = std::min<int>(ws.ws_col, 512);
+    else if (int n = env_size("COLUMNS")) t.cols = n;
+    return t;
+}
 
 Shell::Shell(mics::Client client, const Grammar& g, ShellOptions o)
     : client_(std::move(client)), g_(g), opt_(o) {}
@@ -77,7 +106,21 @@ bool Shell::refresh() {
     privilege_ = d.value("privilege", 1);
     hostname_ = d.value("hostname", hostname_);
     user_ = d.value("user", user_);
+    if (auto it = d.find("idle_timeout_min"); it != d.end() && it->is_number_integer())
+        idle_timeout_min_ = static_cast<int>(std::clamp<long long>(it->get<long long>(), 0, 35791));
     return true;
+}
+
+int Shell::terminal_length() const { return term_length_ >= 0 ? term_length_ : detect_term_size().rows; }
+
+int Shell::terminal_width() const { return term_width_ >= 0 ? term_width_ : detect_term_size().cols; }
+
+std::vector<std::string> Shell::history() const {
+    if (!opt_.interactive) return script_history_;
+    std::vector<std::string> out;
+    for (int i = 0; i < history_length; ++i)
+        if (HIST_ENTRY* h = history_get(history_base + i)) out.emplace_back(h->line);
+    return out;
 }
 
 std::string Shell::prompt() const {
@@ -98,9 +141,91 @@ mics::Reply Shell::call(const std::string& op, const std::string& args_json) {
     return r;
 }
 
-void Shell::print(const std::string& text) {
+void Shell::write_out(const std::string& text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
+}
+
+void Shell::print(const std::string& text) {
+    if (!paging_) return write_out(text);
+    // Line by line, so the pager can stop between any two lines.
+    for (std::size_t pos = 0; pos < text.size() && !pager_.stopped();) {
+        std::size_t nl = text.find('\n', pos);
+        std::size_t end = nl == std::string::npos ? text.size() : nl + 1;
+        if (pager_.should_pause() && !more_prompt()) break;
+        std::string piece = text.substr(pos, end - pos);
+        write_out(piece);
+        pager_.wrote(piece);
+        pos = end;
+    }
+}
+
+bool Shell::more_prompt() {
+    // Plain text on a dumb terminal; reverse video where escapes are welcome.
+    const std::string more = "--More--";
+    write_out(opt_.color ? "\033[7m" + more + "\033[m" : more);
+    termios old{};
+    bool tty = ::tcgetattr(0, &old) == 0;
+    if (tty) {
+        // One key, unechoed; Ctrl-C arrives as a byte rather than a signal.
+        termios t = old;
+        t.c_lflag &= ~tcflag_t(ICANON | ECHO | ISIG);
+        t.c_cc[VMIN] = 1;
+        t.c_cc[VTIME] = 0;
+        ::tcsetattr(0, TCSANOW, &t);
+    }
+    Pager::Key k = Pager::Key::other;
+    while (k == Pager::Key::other) {
+        unsigned char c = 0;
+        if (!wait_input() || ::read(0, &c, 1) != 1) {
+            k = Pager::Key::quit;
+            exit_ = true;  // idle timeout or the terminal went away
+            break;
+        }
+        k = Pager::key_for(c);
+    }
+    if (tty) ::tcsetattr(0, TCSANOW, &old);
+    pager_.resume(k);
+    // Erase "--More--" so the output (or the next prompt) continues cleanly.
+    if (!idle_expired_) write_out("\r" + std::string(more.size(), ' ') + "\r");
+    return !pager_.stopped();
+}
+
+int Shell::idle_ms() const {
+    if (opt_.idle_seconds_override >= 0)
+        return opt_.idle_seconds_override == 0 ? -1 : opt_.idle_seconds_override * 1000;
+    return idle_timeout_min_ == 0 ? -1 : idle_timeout_min_ * 60 * 1000;
+}
+
+void Shell::idle_expired() {
+    if (idle_expired_) return;
+    idle_expired_ = true;
+    exit_ = true;
+    std::string span = opt_.idle_seconds_override >= 0
+                           ? std::to_string(opt_.idle_seconds_override) + " seconds"
+                           : std::to_string(idle_timeout_min_) + " minutes";
+    write_out("\r\n% Session idle timeout (" + span + ") expired\r\n");
+}
+
+bool Shell::wait_input() {
+    if (exit_) return false;
+    int ms = idle_ms();
+    auto deadline = Clock::now() + std::chrono::milliseconds(ms < 0 ? 0 : ms);
+    for (;;) {
+        int left = -1;
+        if (ms >= 0) {
+            auto d = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+            if (d <= 0) {
+                idle_expired();
+                return false;
+            }
+            left = static_cast<int>(d);
+        }
+        pollfd p{0, POLLIN, 0};
+        int n = ::poll(&p, 1, left);
+        if (n > 0) return true;  // readable, or hung up: read() will tell
+        if (n < 0 && errno != EINTR) return false;
+    }
 }
 
 int Shell::error(const std::string& message) {
@@ -175,10 +300,12 @@ std::string Shell::read_secret(const std::string& prompt) {
     }
     std::string s;
     char c;
-    while (::read(0, &c, 1) == 1 && c != '\n' && c != '\r') {
+    // An unattended password prompt is still an idle session.
+    while (wait_input() && ::read(0, &c, 1) == 1 && c != '\n' && c != '\r') {
         if (s.size() < 256) s.push_back(c);
     }
     if (tty) ::tcsetattr(0, TCSAFLUSH, &old);
+    if (idle_expired_) return {};
     print("\n");
     return s;
 }
@@ -195,7 +322,23 @@ void Shell::audit_refused(const std::string& line, const std::string& result) {
 }
 
 int Shell::execute(const std::string& line, std::size_t caret_base) {
-    last_status_ = run_line(line, caret_base);
+    bool top = depth_ == 0;
+    if (top) {
+        // Interactive history is readline's (added as the line is entered).
+        if (!opt_.interactive && !tokenize(line).empty()) {
+            if (script_history_.size() >= 500) script_history_.erase(script_history_.begin());
+            script_history_.push_back(line.substr(0, 4096));
+        }
+        // Each command's output starts a fresh page; size re-read for a resized window.
+        int len = terminal_length();
+        paging_ = opt_.interactive && len > 0;
+        if (paging_) pager_.reset(len, detect_term_size().cols);
+    }
+    ++depth_;
+    int rc = run_line(line, caret_base);
+    --depth_;
+    if (top) paging_ = false;
+    last_status_ = rc;
     current_line_.clear();
     pipes_.clear();
     return last_status_;
@@ -309,6 +452,8 @@ void Shell::on_line(char* line) {
     if (!tokenize(s).empty()) add_history(s.c_str());
     rl_callback_handler_remove();
     execute(s, prompt().size());
+    // Picks up a changed "timeout" (and privilege / host name) at once.
+    if (!exit_) refresh();
     if (!exit_) rl_callback_handler_install(prompt().c_str(), rl_line_cb);
 }
 
@@ -366,12 +511,33 @@ int Shell::run_interactive() {
     rl_bind_key('?', rl_help_cb);
     rl_bind_key(26, rl_ctrl_z_cb);
     stifle_history(500);
+    // Ctrl-Z means "end" here, so the terminal must hand it over as a key
+    // instead of turning it into SIGTSTP (readline keeps ISIG on).
+    termios saved{};
+    bool have_tty = ::tcgetattr(0, &saved) == 0;
+    if (have_tty) {
+        termios t = saved;
+        t.c_cc[VSUSP] = _POSIX_VDISABLE;
+        ::tcsetattr(0, TCSANOW, &t);
+    }
     rl_callback_handler_install(prompt().c_str(), rl_line_cb);
 
+    auto last_key = Clock::now();
     while (!exit_) {
         pollfd p[2] = {{0, POLLIN, 0}, {g_sigpipe[0], POLLIN, 0}};
-        int n = ::poll(p, 2, -1);
+        int ms = idle_ms();
+        int left = -1;
+        if (ms >= 0) {
+            auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - last_key).count();
+            if (idle >= ms) {
+                idle_expired();
+                break;
+            }
+            left = static_cast<int>(ms - idle);
+        }
+        int n = ::poll(p, 2, left);
         if (n < 0 && errno != EINTR) break;
+        if (n == 0) continue;  // the idle check above decides
         if (p[1].revents & POLLIN) {
             char buf[16];
             [[maybe_unused]] auto r = ::read(g_sigpipe[0], buf, sizeof buf);
@@ -379,6 +545,7 @@ int Shell::run_interactive() {
         if (g_sigint) {
             // Ctrl-C abandons the line being typed.
             g_sigint = 0;
+            last_key = Clock::now();
             rl_free_line_state();
             rl_callback_sigcleanup();
             rl_replace_line("", 0);
@@ -387,10 +554,21 @@ int Shell::run_interactive() {
             rl_redisplay();
             continue;
         }
-        if (p[0].revents & (POLLIN | POLLHUP)) rl_callback_read_char();
+        if (p[0].revents & (POLLIN | POLLHUP)) {
+            rl_callback_read_char();
+            last_key = Clock::now();  // after the command it may have run, too
+        }
     }
     rl_callback_handler_remove();
-    return last_status_;
+    if (have_tty) {
+        termios t{};
+        if (::tcgetattr(0, &t) == 0) {
+            t.c_cc[VSUSP] = saved.c_cc[VSUSP];
+            ::tcsetattr(0, TCSANOW, &t);
+        }
+    }
+    // Timing out is the normal end of an unattended session, not an error.
+    return idle_expired_ ? kOk : last_status_;
 }
 
 }  // namespace cli

@@ -2,11 +2,13 @@
 // session (the only source of privilege), the mode, and output filtering.
 #pragma once
 #include "grammar.hpp"
+#include "pager.hpp"
 
 #include "mics/client.hpp"
 
 #include <istream>
 #include <string>
+#include <vector>
 
 namespace cli {
 
@@ -18,7 +20,17 @@ struct ShellOptions {
     bool color = false;         // ANSI allowed (TTY and TERM != dumb)
     bool continue_on_error = false;
     bool echo = false;          // script mode: echo prompt + command (transcript)
+    // Test hook (SENTRY_CLI_IDLE_SECONDS): idle timeout in seconds instead of
+    // the configured minutes; -1 = not set.
+    int idle_seconds_override = -1;
 };
+
+// Terminal size as the shell sees it: TIOCGWINSZ on stdout, else $LINES /
+// $COLUMNS, else 24 x 80.
+struct TermSize {
+    int rows = 24, cols = 80;
+};
+TermSize detect_term_size();
 
 class Shell {
 public:
@@ -52,8 +64,17 @@ public:
     std::string prompt() const;
     const Grammar& grammar() const { return g_; }
     const ShellOptions& options() const { return opt_; }
-    // Re-reads privilege and host name from MICS after a change.
+    // Re-reads privilege, host name and idle timeout from MICS after a change.
     bool refresh();
+
+    // Per-session terminal settings (never saved config, as on IOS); -1 = follow the terminal.
+    void set_terminal_length(int lines) { term_length_ = lines; }
+    void set_terminal_width(int columns) { term_width_ = columns; }
+    int terminal_length() const;  // effective: 0 = pager off
+    int terminal_width() const;   // effective: 0 = do not wrap
+    int idle_timeout_min() const { return idle_timeout_min_; }
+    // The session's command history, oldest first (readline's when interactive).
+    std::vector<std::string> history() const;
 
     // readline glue (public for the C callbacks)
     void on_line(char* line);
@@ -64,6 +85,14 @@ private:
     int run_line(const std::string& line, std::size_t caret_base);
     void print_caret(std::size_t col, const std::string& message);
     void audit_refused(const std::string& line, const std::string& result);
+    void write_out(const std::string& text);
+    // "--More--": waits for a key and tells the pager; false when output stops.
+    bool more_prompt();
+    // Waits until stdin is readable or the idle timeout expires (then reports
+    // it and ends the session). False on expiry.
+    bool wait_input();
+    int idle_ms() const;  // -1 = never
+    void idle_expired();
 
     mics::Client client_;
     const Grammar& g_;
@@ -78,6 +107,14 @@ private:
     std::string current_line_;        // masked line of the command being run
     std::vector<std::string> pipes_;  // pipe stages of the command being run
     std::istream* script_ = nullptr;  // script mode: where secrets come from
+    int term_length_ = -1;
+    int term_width_ = -1;
+    int idle_timeout_min_ = 10;       // system.cli.timeout, re-read after every command
+    bool idle_expired_ = false;
+    int depth_ = 0;                   // execute() nesting ("do" runs a command inside one)
+    Pager pager_;
+    bool paging_ = false;             // the current command's output goes through the pager
+    std::vector<std::string> script_history_;  // non-interactive "show history"
 };
 
 }  // namespace cli

@@ -186,10 +186,11 @@ TEST_CASE("privilege 1 sees only the EXEC commands") {
     CHECK(m.status == Match::invalid);
     CHECK(m.error_offset == 5);
 
-    CHECK(help_tokens("", kExec, 1) == V{"enable", "exit", "show"});
-    CHECK(help_tokens("show ", kExec, 1) == V{"running-config", "version"});
-    CHECK(help_tokens("", kExec, 15) == V{"configure", "copy", "disable", "enable", "exit", "show", "write"});
-    CHECK(help_tokens("show ", kExec, 15) == V{"running-config", "startup-config", "version"});
+    CHECK(help_tokens("", kExec, 1) == V{"enable", "exit", "show", "terminal"});
+    CHECK(help_tokens("show ", kExec, 1) == V{"history", "running-config", "terminal", "version"});
+    CHECK(help_tokens("", kExec, 15) ==
+          V{"configure", "copy", "disable", "enable", "exit", "show", "terminal", "write"});
+    CHECK(help_tokens("show ", kExec, 15) == V{"history", "running-config", "startup-config", "terminal", "version"});
 }
 
 TEST_CASE("configuration commands live in CONFIG mode only") {
@@ -285,4 +286,38 @@ TEST_CASE("completion in the real table") {
     CHECK(g.complete("configure ", kExec, 15) == V{"terminal"});
     CHECK(g.complete("e", kConfig, 15) == V{"end", "exit"});
     CHECK(g.complete("no s", kConfig, 15) == V{"snmp-server"});
+}
+
+TEST_CASE("terminal settings and session show commands are EXEC, privilege 1") {
+    const Grammar& g = grammar();
+    Match m = g.parse("term len 0", kExec, 1);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.cmd->syntax == "terminal length (0-512)$lines");
+    CHECK(m.args.num("lines") == 0);
+    CHECK(m.masked_line == "terminal length 0");
+    CHECK(g.parse("terminal length 512", kExec, 1).args.num("lines") == 512);
+    m = g.parse("terminal length 513", kExec, 1);
+    CHECK(m.status == Match::invalid);
+    CHECK(m.error_offset == 16);
+    CHECK(g.parse("terminal length", kExec, 1).status == Match::incomplete);
+    CHECK(g.parse("term width 132", kExec, 1).args.num("columns") == 132);
+    CHECK(g.parse("terminal width 0", kExec, 15).status == Match::ok);
+    CHECK(syntax_of(g.parse("term no len", kExec, 1)) == "terminal no length");
+    CHECK(syntax_of(g.parse("term no width", kExec, 1)) == "terminal no width");
+    CHECK(help_tokens("terminal ", kExec, 1) == V{"length", "no", "width"});
+
+    // Not configuration: only through "do" in CONFIG mode.
+    CHECK(g.parse("terminal length 0", kConfig, 15).status == Match::invalid);
+    CHECK(g.parse("do terminal length 0", kConfig, 15).status == Match::ok);
+
+    m = g.parse("sh term", kExec, 1);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.cmd->syntax == "show terminal");
+    CHECK(m.cmd->pipes);
+    m = g.parse("sh hist", kExec, 1);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.cmd->syntax == "show history");
+    CHECK(m.cmd->pipes);
+    CHECK(g.complete("show h", kExec, 1) == V{"history"});
+    CHECK(g.complete("term", kExec, 1) == V{"terminal"});
 }
