@@ -834,3 +834,15 @@ TEST_CASE("show startup-config is refused at privilege 1 as in the shell") {
     json r = call(*a.app, s, "show", {{"what", "startup-config"}});
     CHECK(code(r) == "denied");
 }
+
+TEST_CASE("session.info carries the CLI idle timeout, following config changes at once") {
+    Appliance a;
+    Session s = config_mode(*a.app);
+    CHECK(call(*a.app, s, "session.info")["data"]["idle_timeout_min"] == 10);  // factory default
+    REQUIRE(code(call(*a.app, s, "config.edit", edit("system.cli.timeout", 3, "timeout 3"))) == "ok");
+    // Any session sees it (the shell re-reads it after each command).
+    Session other = login(*a.app);
+    CHECK(call(*a.app, other, "session.info")["data"]["idle_timeout_min"] == 3);
+    REQUIRE(code(call(*a.app, s, "config.edit", edit("system.cli.timeout", 0, "timeout 0"))) == "ok");
+    CHECK(call(*a.app, other, "session.info")["data"]["idle_timeout_min"] == 0);
+}
