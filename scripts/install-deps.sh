@@ -10,7 +10,12 @@ BUILD=(build-essential cmake pkg-config ccache
 RUNTIME=(openssl snmpd sqlite3 iptables iproute2)
 TEST=(expect openssh-client snmp curl mandoc procps)
 
+# Only `make fuzz` (--fuzz) needs these: libFuzzer ships in libclang-rt-14-dev,
+# which clang-14 merely recommends, so --no-install-recommends would skip it.
+FUZZ=(clang libclang-rt-14-dev)
+
 want=("${BUILD[@]}" "${RUNTIME[@]}" "${TEST[@]}")
+[ "${1:-}" = "--fuzz" ] && want+=("${FUZZ[@]}")
 missing=()
 for p in "${want[@]}"; do
     # "install ok installed" is the only status that means usable.
