@@ -146,7 +146,7 @@ void App::register_services(Supervisor& sup) {
              {"/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", p.snmp() + "/snmpd.conf", "-p", p.run() + "/snmpd.pid"},
              {"SNMP_PERSISTENT_DIR=" + p.snmp() + "/persist", "MIBS="},
              p.log() + "/snmpd.log",
-             "",
+             p.run() + "/snmpd.pid",  // snmpd writes the same pid there itself (-p)
              {p.agentx_sock()}});  // snmpd leaves its AgentX socket behind
     sup.add({"snmp-agent",
              {bin + "/snmp/sentry-snmp-agent", "--agentx", p.agentx_sock(), "--mics", p.mics_sock()},
@@ -154,6 +154,14 @@ void App::register_services(Supervisor& sup) {
              p.log() + "/sentry-snmp-agent.log",
              p.run() + "/sentry-snmp-agent.pid"});
     sup.on_started = [this](const std::string& n) { on_service_started(n); };
+    // Our services mention the state dir in their argv; the supervisor uses it to
+    // tell a service left running by an earlier MICS from an unrelated process.
+    sup.set_owner_marker(p.state);
+    // An adopted snmpd loaded its config before this boot, which may have dropped
+    // unsaved changes; HUP makes it re-read the snmpd.conf init() just wrote.
+    sup.on_adopted = [&sup](const std::string& n) {
+        if (n == "snmp") sup.signal("snmp", SIGHUP);
+    };
 }
 
 void App::on_service_started(const std::string& name) {

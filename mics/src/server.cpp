@@ -145,6 +145,10 @@ int Server::run() {
         pfds.push_back({sig_fd_, POLLIN, 0});
         pfds.push_back({listen_fd_, POLLIN, 0});
         for (auto& c : conns_) pfds.push_back({c->fd, short(POLLIN | (c->out.empty() ? 0 : POLLOUT)), 0});
+        // accept_all() below appends to conns_, so remember where they end.
+        const std::size_t conns_end = pfds.size();
+        // pidfds of services adopted from an earlier MICS (readable = exited).
+        for (int fd : sup_.poll_fds()) pfds.push_back({fd, POLLIN, 0});
 
         int due = sup_.tick();
         int timeout = due < 0 ? 500 : std::min(due, 500);
@@ -168,7 +172,9 @@ int Server::run() {
             }
         }
         if (pfds[1].revents & POLLIN) accept_all();
-        for (std::size_t i = 2; i < pfds.size() && i - 2 < conns_.size(); ++i) {
+        for (std::size_t i = conns_end; i < pfds.size(); ++i)
+            if (pfds[i].revents) sup_.on_fd_ready(pfds[i].fd);
+        for (std::size_t i = 2; i < conns_end; ++i) {
             Conn& c = *conns_[i - 2];
             short ev = pfds[i].revents;
             if (ev & POLLIN) on_readable(c);
