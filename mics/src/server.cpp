@@ -16,6 +16,11 @@
 
 namespace micsd {
 
+namespace {
+// Replies queued for one connection before MICS stops reading its requests.
+constexpr std::size_t kMaxPendingOut = 4u << 20;
+}  // namespace
+
 Server::~Server() {
     for (auto& c : conns_)
         if (c->fd >= 0) ::close(c->fd);
@@ -113,6 +118,7 @@ void Server::on_readable(Conn& c) {
             c.closing = true;  // the stream cannot be resynchronised
             break;
         }
+        if (c.out.size() >= kMaxPendingOut) break;  // the rest waits until the client reads
     }
 }
 
@@ -144,7 +150,14 @@ int Server::run() {
         pfds.clear();
         pfds.push_back({sig_fd_, POLLIN, 0});
         pfds.push_back({listen_fd_, POLLIN, 0});
-        for (auto& c : conns_) pfds.push_back({c->fd, short(POLLIN | (c->out.empty() ? 0 : POLLOUT)), 0});
+        for (auto& c : conns_) {
+            // A client that pipelines requests but never reads its replies would
+            // grow our buffer without bound: stop reading it until it catches up.
+            // A closing connection is not read either: its last reply must not be
+            // discarded by an EOF that arrives before it was sent.
+            short in = !c->closing && c->out.size() < kMaxPendingOut ? POLLIN : 0;
+            pfds.push_back({c->fd, short(in | (c->out.empty() ? 0 : POLLOUT)), 0});
+        }
         // accept_all() below appends to conns_, so remember where they end.
         const std::size_t conns_end = pfds.size();
         // pidfds of services adopted from an earlier MICS (readable = exited).

@@ -44,6 +44,11 @@ client framing || fail "framing"
 alive framing
 echo "ok - malformed JSON / unknown op keep the connection; 2 MiB header closes it cleanly ($SECONDS s)"
 
+# Pipelined requests are answered in order; a client that never reads is throttled.
+out=$(client pipeline) || fail "pipelining"
+alive pipeline
+echo "ok - 500 pipelined requests answered in order; $out ($SECONDS s)"
+
 # (d) Unprivileged peers: the 0660 root-owned socket keeps them out entirely...
 [ "$(stat -c %a "$SOCK")" = 660 ] || fail "mics.sock mode is $(stat -c %a "$SOCK"), expected 660"
 as_nobody no-connect || fail "nobody could connect to mics.sock"
