@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <filesystem>
 #include <sys/stat.h>
@@ -103,18 +104,24 @@ std::string App::init() {
 
     // Boot loads startup-config: changes that were never saved are gone, as on a
     // real device, but stay in the revision history.
+    // No startup pointer ("erase startup-config") boots the factory configuration
+    // and leaves startup-config absent until the next `write memory`, as on IOS.
     auto startup = store_.startup_id();
     auto latest = store_.latest();
-    auto boot = startup ? store_.revision(*startup) : latest;
+    auto boot = startup ? store_.revision(*startup) : factory_revision();
     if (!boot) return "startup configuration revision is missing";
     if (!from_json(boot->config, running_, &err)) return "startup configuration is invalid: " + err;
     if (latest && latest->id != boot->id) {
-        revision_ = store_.commit(boot->config, {"system", "local", "",
-                                                 "boot: load startup-config (revision " + std::to_string(boot->id) + ")"});
-        store_.set_startup(revision_);
+        std::string what = startup ? "boot: load startup-config (revision " + std::to_string(boot->id) + ")"
+                                   : "boot: factory configuration (startup-config erased)";
+        revision_ = store_.commit(boot->config, {"system", "local", "", what});
+        if (startup) store_.set_startup(revision_);
     } else {
         revision_ = boot->id;
     }
+    // A confirm-or-revert timer survives a restart: fire it now if it is overdue.
+    revert_ = store_.pending_revert();
+    check_revert(std::int64_t(std::time(nullptr)));
 
     std::string hostname = get_string(running_, "system.hostname");
     if (std::string why = ensure_self_signed(p.certs() + "/sentry.crt", p.certs() + "/sentry.key", hostname);
@@ -170,6 +177,7 @@ void App::on_service_started(const std::string& name) {
 
 void App::tick() {
     if (sentryd_pending_ && push_sentryd()) sentryd_pending_ = false;
+    check_revert(std::int64_t(std::time(nullptr)));
 }
 
 std::string App::write_snmpd_conf() {

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace micsd {
@@ -47,7 +48,26 @@ public:
     // Validates, stores a revision, swaps it in and runs the appliers.
     std::string commit(const Config& next, const Session& s, const std::string& line, std::int64_t* rev);
 
+    // ---- archive (app_archive.cpp) ------------------------------------------
+    Supervisor* supervisor() { return sup_; }
+    // Commits revision `rev`'s snapshot as a NEW revision ("rollback to revision N").
+    // "" or why (the revision must exist: check with store().revision first).
+    std::string rollback(std::int64_t rev, const Session& s, std::int64_t* new_rev);
+    // Confirm-or-revert: unless confirm_revert() is called before now + minutes,
+    // the revision running now is committed again. Re-arming while one is pending
+    // keeps the original target and moves the deadline. Persisted in the store.
+    std::string arm_revert(int minutes, const Session& s, std::int64_t now);
+    bool confirm_revert();  // true when a revert was pending
+    // Fires the pending revert once its deadline passed (tick() and init() call it
+    // with the wall clock; tests pass their own time).
+    void check_revert(std::int64_t now);
+    const std::optional<PendingRevert>& pending_revert() const { return revert_; }
+    // "erase startup-config": the next boot loads the factory configuration.
+    std::string erase_startup();
+
 private:
+    std::optional<Revision> factory_revision() const;
+
     void apply_all();
     bool push_sentryd();
     std::string write_snmpd_conf();
@@ -58,6 +78,7 @@ private:
     std::int64_t revision_ = 0;
     Supervisor* sup_ = nullptr;
     bool sentryd_pending_ = false;
+    std::optional<PendingRevert> revert_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

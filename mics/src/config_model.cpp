@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <initializer_list>
 #include <functional>
 #include <sstream>
 #include <stdexcept>
@@ -49,7 +51,29 @@ struct Field {
     std::function<std::string(const Value&)> check;  // "" ok, else reason
     // Renders the CLI line for a value (must parse back to the same edit).
     std::function<std::string(const Value&)> render;
+    // Inverse of render for `import configuration`: the value if the line's
+    // words are this field's render form, else nullopt. Checks run afterwards.
+    std::function<std::optional<Value>(const std::vector<std::string>&)> parse;
 };
+
+// Parse helpers: exact keyword words, one value word at index i.
+bool words_are(const std::vector<std::string>& w, std::initializer_list<const char*> kw, std::size_t total) {
+    if (w.size() != total) return false;
+    std::size_t i = 0;
+    for (const char* k : kw) {
+        if (k && w[i] != k) return false;
+        ++i;
+    }
+    return true;
+}
+
+// An int word, or the word itself so the type check names the field.
+Value int_or_word(const std::string& s) {
+    long long n = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (ec != std::errc() || end != s.data() + s.size()) return s;
+    return n;
+}
 
 const std::vector<Field>& table() {
     static const std::vector<Field> t = [] {
@@ -62,9 +86,17 @@ const std::vector<Field>& table() {
                                     : std::string("must be a host name of letters, digits, '-' and '.' (max 253)");
                      },
                      [](const Value& x) { return "hostname " + std::get<std::string>(x); }});
+        v.back().parse = [](const std::vector<std::string>& w) -> std::optional<Value> {
+            if (!words_are(w, {"hostname", nullptr}, 2)) return std::nullopt;
+            return w[1];
+        };
         v.push_back({{"system.cli.timeout", "int", "CLI idle session timeout in minutes (0 = never)", 10LL},
                      0, 35791, nullptr,
                      [](const Value& x) { return "timeout " + std::to_string(std::get<long long>(x)); }});
+        v.back().parse = [](const std::vector<std::string>& w) -> std::optional<Value> {
+            if (!words_are(w, {"timeout", nullptr}, 2)) return std::nullopt;
+            return int_or_word(w[1]);
+        };
         v.push_back({{"snmp.community", "string", "SNMP v2c read-only community", std::string("")},
                      0, 0,
                      [](const Value& x) {
@@ -75,6 +107,10 @@ const std::vector<Field>& table() {
                      [](const Value& x) {
                          return "snmp-server community " + std::get<std::string>(x) + " ro";
                      }});
+        v.back().parse = [](const std::vector<std::string>& w) -> std::optional<Value> {
+            if (!words_are(w, {"snmp-server", "community", nullptr, "ro"}, 4)) return std::nullopt;
+            return w[2];
+        };
         v.push_back({{"ssh.banner", "string", "Login banner shown before authentication", std::string(kDefaultBanner)},
                      0, 0,
                      [](const Value& x) {
@@ -84,6 +120,10 @@ const std::vector<Field>& table() {
                      nullptr /* rendered with the banner command once it exists */});
         v.push_back({{"ssh.max_sessions", "int", "Maximum concurrent SSH sessions", 5LL}, 1, 10, nullptr,
                      [](const Value& x) { return "service ssh " + std::to_string(std::get<long long>(x)); }});
+        v.back().parse = [](const std::vector<std::string>& w) -> std::optional<Value> {
+            if (!words_are(w, {"service", "ssh", nullptr}, 3)) return std::nullopt;
+            return int_or_word(w[2]);
+        };
         return v;
     }();
     return t;
@@ -188,6 +228,41 @@ std::string render(const Config& c, bool all) {
         }
     }
     return out.str();
+}
+
+std::string parse_config(const std::string& text, const Config& keep, Config& out) {
+    if (text.size() > kMaxConfigText) return "the configuration text is larger than 1 MiB";
+    // Settings without a CLI form cannot appear in the text: keep their current value.
+    Config next;
+    for (const auto& f : table()) {
+        if (f.render) continue;
+        if (auto it = keep.values.find(f.info.path); it != keep.values.end()) next.values[f.info.path] = it->second;
+    }
+    std::istringstream in(text);
+    int n = 0;
+    for (std::string line; std::getline(in, line);) {
+        ++n;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.size() > 4096) return "line " + std::to_string(n) + ": longer than 4096 characters";
+        std::vector<std::string> words;
+        std::istringstream ws(line);
+        for (std::string w; ws >> w;) words.push_back(w);
+        if (words.empty() || words[0][0] == '!') continue;  // blank or comment
+        const Field* hit = nullptr;
+        std::optional<Value> v;
+        for (const auto& f : table()) {
+            if (f.parse && (v = f.parse(words))) {
+                hit = &f;
+                break;
+            }
+        }
+        if (!hit) return "line " + std::to_string(n) + ": not a configuration line: " + line.substr(0, 80);
+        if (std::string why = apply_edit(next, hit->info.path, "set", v); !why.empty())
+            return "line " + std::to_string(n) + ": " + why;
+    }
+    if (std::string why = validate(next); !why.empty()) return why;
+    out = std::move(next);
+    return {};
 }
 
 std::string to_json(const Config& c) {

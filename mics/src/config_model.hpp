@@ -45,6 +45,13 @@ std::string validate(const Config& c);
 // `show running-config`: non-default settings only, unless all=true.
 std::string render(const Config& c, bool all = false);
 
+// Inverse of render(): a whole configuration from CLI text (as `export
+// configuration` writes it). Every setting the text can express starts at its
+// default; settings without a CLI form keep their value from `keep`. Blank and
+// '!' lines are skipped. All or nothing: "" and `out` set, or "line N: why".
+inline constexpr std::size_t kMaxConfigText = 1 << 20;
+std::string parse_config(const std::string& text, const Config& keep, Config& out);
+
 // JSON text <-> Config. from_json rejects unknown paths and bad types.
 std::string to_json(const Config& c);
 bool from_json(const std::string& text, Config& out, std::string* err);

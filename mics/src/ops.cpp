@@ -1,6 +1,7 @@
 // The MICS op table: every op with who may call it, and its handler.
 // Privilege and mode are checked here, never trusted from the shell.
 #include "app.hpp"
+#include "ops_detail.hpp"
 #include "password.hpp"
 
 #include "mics/log.hpp"
@@ -15,35 +16,9 @@
 namespace micsd {
 
 using nlohmann::json;
+using namespace ops;
 
 namespace {
-
-struct OpError {
-    std::string code, message;
-};
-
-enum class Who { anyone, trusted, session };
-
-struct OpDef {
-    const char* name;
-    Who who;
-    int min_priv;          // for sessions
-    bool config_mode;      // requires CONFIG mode
-    std::function<json(App&, Session&, const json&)> fn;
-};
-
-[[noreturn]] void fail(std::string code, std::string msg) { throw OpError{std::move(code), std::move(msg)}; }
-
-std::string str_arg(const json& a, const char* key, std::size_t max, bool required = true) {
-    if (!a.contains(key)) {
-        if (required) fail("bad_request", std::string("missing argument '") + key + "'");
-        return {};
-    }
-    if (!a[key].is_string()) fail("bad_request", std::string("argument '") + key + "' must be a string");
-    std::string v = a[key].get<std::string>();
-    if (v.size() > max) fail("bad_request", std::string("argument '") + key + "' is too long");
-    return v;
-}
 
 std::string new_session_id() {
     unsigned char b[8];
@@ -140,8 +115,13 @@ json config_edit(App& app, Session& s, const json& a) {
     return {{"revision", rev}, {"changed", true}};
 }
 
+std::vector<OpDef> with(std::vector<OpDef> base, std::vector<OpDef> more) {
+    for (auto& d : more) base.push_back(std::move(d));
+    return base;
+}
+
 const std::vector<OpDef>& op_table() {
-    static const std::vector<OpDef> t = {
+    static const std::vector<OpDef> t = with({
         {"hello", Who::anyone, 0, false, [](App& app, Session&, const json&) { return hello(app); }},
         {"auth.login", Who::trusted, 0, false,
          [](App& app, Session& s, const json& a) -> json {
@@ -241,7 +221,7 @@ const std::vector<OpDef>& op_table() {
                       {{"hostname", get_string(app.running(), "system.hostname")},
                        {"activesync", {{"servers", json::array()}}}}}};
          }},
-    };
+    }, archive_ops());
     return t;
 }
 

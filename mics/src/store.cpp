@@ -22,6 +22,9 @@ const char* const kMigrations[] = {
     "CREATE TABLE secrets(name TEXT PRIMARY KEY, hash TEXT NOT NULL);"
     "CREATE TABLE audit(id INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL,"
     "  user TEXT, source TEXT, session TEXT, mode TEXT, command TEXT, result TEXT);",
+    // 1 -> 2: the pending confirm-or-revert timer (at most one).
+    "CREATE TABLE pending_revert(one INTEGER PRIMARY KEY CHECK(one = 1), revision INTEGER NOT NULL,"
+    "  deadline INTEGER NOT NULL, minutes INTEGER NOT NULL, user TEXT NOT NULL, session TEXT NOT NULL);",
 };
 
 struct Stmt {
@@ -145,6 +148,44 @@ bool Store::set_startup(std::int64_t id) {
     st.bind(2, now());
     return st.step() == SQLITE_DONE;
 }
+
+bool Store::clear_startup() { return exec("DELETE FROM startup;"); }
+
+std::vector<Revision> Store::revisions(int limit) const {
+    std::vector<Revision> out;
+    Stmt st(db_, "SELECT id,time,user,source,session,command FROM revisions ORDER BY id DESC LIMIT ?;");
+    if (!st) return out;
+    st.bind(1, std::int64_t(limit));
+    while (st.step() == SQLITE_ROW) {
+        Revision r;
+        r.id = st.i64(0);
+        r.time = st.i64(1);
+        r.meta = {st.text(2), st.text(3), st.text(4), st.text(5)};
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+bool Store::set_pending_revert(const PendingRevert& p) {
+    Stmt st(db_, "INSERT INTO pending_revert(one,revision,deadline,minutes,user,session) VALUES(1,?,?,?,?,?) "
+                 "ON CONFLICT(one) DO UPDATE SET revision=excluded.revision, deadline=excluded.deadline, "
+                 "minutes=excluded.minutes, user=excluded.user, session=excluded.session;");
+    if (!st) return false;
+    st.bind(1, p.revision);
+    st.bind(2, p.deadline);
+    st.bind(3, std::int64_t(p.minutes));
+    st.bind(4, p.user);
+    st.bind(5, p.session);
+    return st.step() == SQLITE_DONE;
+}
+
+std::optional<PendingRevert> Store::pending_revert() const {
+    Stmt st(db_, "SELECT revision,deadline,minutes,user,session FROM pending_revert WHERE one=1;");
+    if (!st || st.step() != SQLITE_ROW) return std::nullopt;
+    return PendingRevert{st.i64(0), st.i64(1), int(st.i64(2)), st.text(3), st.text(4)};
+}
+
+bool Store::clear_pending_revert() { return exec("DELETE FROM pending_revert;"); }
 
 bool Store::put_account(const std::string& name, const std::string& hash) {
     Stmt st(db_, "INSERT INTO accounts(name,hash,created) VALUES(?,?,?) "

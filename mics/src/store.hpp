@@ -22,6 +22,16 @@ struct Revision {
     std::string config;  // JSON text
 };
 
+// A confirm-or-revert timer ("configure terminal revert timer N"): if not
+// confirmed by deadline, MICS commits revision `revision` again. Kept in SQLite
+// so a restart of MICS in the meantime cannot lose it.
+struct PendingRevert {
+    std::int64_t revision = 0;  // running when the timer was armed
+    std::int64_t deadline = 0;  // unix seconds
+    int minutes = 0;
+    std::string user, session;
+};
+
 struct AuditRecord {
     std::int64_t time = 0;
     std::string user, source, session, mode, command, result;
@@ -43,6 +53,14 @@ public:
     std::optional<Revision> revision(std::int64_t id) const;
     std::optional<std::int64_t> startup_id() const;
     bool set_startup(std::int64_t id);
+    // "erase startup-config": no startup pointer; boot then loads the factory configuration.
+    bool clear_startup();
+    // Newest first, at most limit rows; config text left empty (list view).
+    std::vector<Revision> revisions(int limit) const;
+
+    bool set_pending_revert(const PendingRevert& p);
+    std::optional<PendingRevert> pending_revert() const;
+    bool clear_pending_revert();
 
     // Accounts: name -> password hash (never the password).
     bool put_account(const std::string& name, const std::string& hash);

@@ -54,7 +54,7 @@ void raw_exec(const std::string& db, const char* sql) {
 }
 
 // The number of shipped migrations; bump with each appended step.
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;  // 2: pending_revert
 
 }  // namespace
 
