@@ -23,6 +23,8 @@ int show(Shell& sh, const nlohmann::json& args);
 void register_session_commands(Grammar& g);
 void register_system_commands(Grammar& g);
 void register_show_commands(Grammar& g);
+void register_archive_commands(Grammar& g);
+void register_service_commands(Grammar& g);
 void register_terminal_commands(Grammar& g);
 
 }  // namespace cli

@@ -29,6 +29,8 @@ const Grammar& grammar() {
         register_session_commands(g);
         register_system_commands(g);
         register_show_commands(g);
+        register_archive_commands(g);
+        register_service_commands(g);
         register_terminal_commands(g);
         return g;
     }();

@@ -187,10 +187,12 @@ TEST_CASE("privilege 1 sees only the EXEC commands") {
     CHECK(m.error_offset == 5);
 
     CHECK(help_tokens("", kExec, 1) == V{"enable", "exit", "show", "terminal"});
-    CHECK(help_tokens("show ", kExec, 1) == V{"history", "running-config", "terminal", "version"});
+    CHECK(help_tokens("show ", kExec, 1) == V{"history", "running-config", "service", "terminal", "version"});
     CHECK(help_tokens("", kExec, 15) ==
-          V{"configure", "copy", "disable", "enable", "exit", "show", "terminal", "write"});
-    CHECK(help_tokens("show ", kExec, 15) == V{"history", "running-config", "startup-config", "terminal", "version"});
+          V{"configure", "copy", "disable", "enable", "erase", "exit", "export", "import", "service", "show",
+            "terminal", "write"});
+    CHECK(help_tokens("show ", kExec, 15) == V{"archive", "audit", "history", "running-config", "service",
+                                               "startup-config", "terminal", "version"});
 }
 
 TEST_CASE("configuration commands live in CONFIG mode only") {
@@ -216,7 +218,7 @@ TEST_CASE("configuration commands live in CONFIG mode only") {
     CHECK(g.parse("conf t", kConfig, 15).status == Match::invalid);
 
     CHECK(help_tokens("", kConfig, 15) ==
-          V{"do", "end", "exit", "hostname", "no", "service", "snmp-server", "timeout"});
+          V{"configure", "do", "end", "exit", "hostname", "no", "service", "snmp-server", "timeout"});
     CHECK(help_tokens("no ", kConfig, 15) == V{"hostname", "snmp-server", "timeout"});
 }
 
@@ -280,10 +282,10 @@ TEST_CASE("completion in the real table") {
     const Grammar& g = grammar();
     CHECK(g.complete("sh", kExec, 1) == V{"show"});
     CHECK(g.complete("show r", kExec, 1) == V{"running-config"});
-    CHECK(g.complete("show s", kExec, 1).empty());
-    CHECK(g.complete("show s", kExec, 15) == V{"startup-config"});
+    CHECK(g.complete("show s", kExec, 1) == V{"service"});
+    CHECK(g.complete("show s", kExec, 15) == V{"service", "startup-config"});
     CHECK(g.complete("conf", kExec, 15) == V{"configure"});
-    CHECK(g.complete("configure ", kExec, 15) == V{"terminal"});
+    CHECK(g.complete("configure ", kExec, 15) == V{"confirm", "replace", "terminal"});
     CHECK(g.complete("e", kConfig, 15) == V{"end", "exit"});
     CHECK(g.complete("no s", kConfig, 15) == V{"snmp-server"});
 }
@@ -320,4 +322,39 @@ TEST_CASE("terminal settings and session show commands are EXEC, privilege 1") {
     CHECK(m.cmd->pipes);
     CHECK(g.complete("show h", kExec, 1) == V{"history"});
     CHECK(g.complete("term", kExec, 1) == V{"terminal"});
+}
+
+TEST_CASE("archive, rollback, revert timer, erase, export/import, audit and service commands") {
+    const Grammar& g = grammar();
+    CHECK(syntax_of(g.parse("sh arch", kExec, 15)) == "show archive");
+    Match m = g.parse("sh arch diff 3 7", kExec, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.args.num("a") == 3);
+    CHECK(m.args.num("b") == 7);
+    CHECK(g.parse("show archive diff 0 1", kExec, 15).status == Match::invalid);
+    CHECK(g.parse("show archive", kExec, 1).status == Match::invalid);
+    m = g.parse("conf replace revision 12", kExec, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.args.num("rev") == 12);
+    m = g.parse("conf t revert timer 5", kExec, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.args.num("minutes") == 5);
+    CHECK(g.parse("conf t revert timer 121", kExec, 15).status == Match::invalid);
+    CHECK(syntax_of(g.parse("conf t", kExec, 15)) == "configure terminal");
+    CHECK(help_tokens("configure ", kExec, 15) == V{"confirm", "replace", "terminal"});
+    CHECK(help_tokens("configure terminal ", kExec, 15) == V{"revert", "<cr>"});
+    CHECK(syntax_of(g.parse("configure confirm", kConfig, 15)) == "configure confirm");
+    CHECK(syntax_of(g.parse("erase startup-config", kExec, 15)) == "erase startup-config");
+    CHECK(g.parse("export configuration a.cfg", kExec, 15).args.str("file") == "a.cfg");
+    CHECK(g.parse("import configuration a.cfg", kExec, 15).args.str("file") == "a.cfg");
+    CHECK(syntax_of(g.parse("sh audit", kExec, 15)) == "show audit [last (1-10000)$n]");
+    CHECK(g.parse("show audit last 10001", kExec, 15).status == Match::invalid);
+    CHECK(syntax_of(g.parse("sh serv", kExec, 1)) == "show service");
+    m = g.parse("service sentry restart", kExec, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.args.has("sentry"));
+    CHECK(m.args.has("restart"));
+    CHECK(g.parse("service sentry restart", kExec, 1).status == Match::invalid);
+    CHECK(help_tokens("service ", kExec, 15) == V{"sentry", "snmp", "ssh"});
+    CHECK(help_tokens("service ssh ", kExec, 15) == V{"restart", "start", "status", "stop"});
 }
