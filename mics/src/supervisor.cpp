@@ -216,9 +216,12 @@ bool Supervisor::adopt(Child& c) {
         if (on_adopted) on_adopted(name);
         return true;
     }
-    bool ours = !cmd.empty() && cmd[0] == c.spec.argv[0] && !owner_marker_.empty() &&
-                std::any_of(cmd.begin() + 1, cmd.end(),
-                            [&](const std::string& a) { return a.find(owner_marker_) != std::string::npos; });
+    // A path under the state dir, not a substring: /srv/var must not claim /srv/var2's services.
+    auto under_marker = [&](const std::string& a) {
+        return a == owner_marker_ || a.rfind(owner_marker_ + "/", 0) == 0;
+    };
+    bool ours = cmd[0] == c.spec.argv[0] && !owner_marker_.empty() &&
+                std::any_of(cmd.begin() + 1, cmd.end(), under_marker);
     if (ours) {
         // Our service, started with other arguments (e.g. a port changed while
         // MICS was down). Leaving it would keep the old port bound; replace it.

@@ -366,6 +366,25 @@ TEST_CASE("our own service running with outdated arguments is replaced") {
     sup.stop_all(2000ms);
 }
 
+TEST_CASE("a process under a state dir that merely shares our prefix is not ours") {
+    TempDir d;
+    std::string sibling = d.path + "2";  // e.g. /srv/var2 next to our /srv/var
+    fs::create_directories(sibling);
+    std::ofstream(sibling + "/a") << "x\n";
+    pid_t other = spawn_outside({"/usr/bin/tail", "-f", sibling + "/a"});
+    ChildSpec spec{"tail", {"/usr/bin/tail", "-f", d.path + "/b"}, {}, d.path + "/tail.log", d.path + "/tail.pid"};
+    spec.enabled = false;
+    write_pid(spec.pid_path, other);
+    Supervisor sup;
+    sup.set_owner_marker(d.path);
+    sup.add(spec);
+    sup.start_all();
+    CHECK_FALSE(exited_or_zombie(other));  // left alone
+    CHECK_FALSE(fs::exists(spec.pid_path));  // but the pid file was stale
+    kill_and_reap(other);
+    fs::remove_all(sibling);
+}
+
 TEST_CASE("a disabled service left running by an earlier MICS is stopped") {
     TempDir d;
     pid_t outside = spawn_outside({"/bin/sleep", "30"});
