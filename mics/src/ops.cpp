@@ -140,6 +140,7 @@ const std::vector<OpDef>& op_table() {
                                 ok ? "success" : "failure"});
              if (!ok) fail("auth_failed", "Authentication failed");
              s.trusted = false;  // from now on this connection is the user's, nothing more
+             s.login_only = false;
              s.authenticated = true;
              s.user = user;
              s.source = source.empty() ? "unknown" : source;
@@ -203,6 +204,11 @@ const std::vector<OpDef>& op_table() {
              str_arg(a, "result", 256);
              return nullptr;
          }},
+        {"session.login_only", Who::trusted, 0, false,
+         [](App&, Session& s, const json&) -> json {
+             s.login_only = true;  // one way: nothing but a login can lift it
+             return nullptr;
+         }},
         {"ssh.settings", Who::trusted, 0, false,
          [](App& app, Session&, const json&) -> json {
              const Config& c = app.running();
@@ -260,7 +266,9 @@ std::string App::dispatch(Session& s, const std::string& frame) {
         return error_reply(id, "unknown_op", "unknown op '" + op + "'").dump();
     }
     std::string denied;
-    switch (def->who) {
+    if (s.login_only && op != "hello" && op != "auth.login")
+        denied = "this connection may only log in";
+    else switch (def->who) {
         case Who::anyone: break;
         case Who::trusted:
             if (!s.trusted) denied = "op '" + op + "' is reserved for appliance services";

@@ -19,6 +19,9 @@ struct Session {
     int privilege = 0;         // 0 none, 1 EXEC, 15 PRIVILEGED
     Mode mode = Mode::exec;
     int enable_failures = 0;
+    // Set by sentry-sshd before it hands the connection to its unprivileged
+    // pre-auth child: until a login succeeds only hello and auth.login pass.
+    bool login_only = false;
 };
 
 inline const char* mode_name(Mode m) { return m == Mode::config ? "config" : "exec"; }

@@ -240,9 +240,14 @@ void Server::accept_one() {
     std::string err;
     if (m.connect(opts_.mics_path, &err)) {
         mics::Reply r = m.call("ssh.settings", "{}", 3000);
-        if (r.ok) {
+        // The pre-auth child runs as nobody but holds this trusted connection;
+        // pin it to "log in or nothing" before the child ever sees it.
+        mics::Reply pin = r.ok ? m.call("session.login_only", "{}", 3000) : r;
+        if (r.ok && pin.ok) {
             cfg.settings = parse_ssh_settings(r.data);
             cfg.mics_ok = true;
+        } else if (!pin.ok && r.ok) {
+            err = pin.code + ": " + pin.message;
         } else {
             err = r.code + ": " + r.message;
         }

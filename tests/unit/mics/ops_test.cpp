@@ -846,3 +846,26 @@ TEST_CASE("session.info carries the CLI idle timeout, following config changes a
     REQUIRE(code(call(*a.app, s, "config.edit", edit("system.cli.timeout", 0, "timeout 0"))) == "ok");
     CHECK(call(*a.app, other, "session.info")["data"]["idle_timeout_min"] == 0);
 }
+
+TEST_CASE("session.login_only pins a trusted connection to logging in") {
+    Appliance a;
+    Session s = trusted();
+    REQUIRE(code(call(*a.app, s, "session.login_only")) == "ok");
+    // What the unprivileged pre-auth sshd child could otherwise reach:
+    for (const char* op : {"session.local", "ssh.settings", "service.config", "session.login_only"}) {
+        json r = call(*a.app, s, op, {{"service", "sentryd"}});
+        CHECK_MESSAGE(code(r) == "denied", op);
+        CHECK(message(r) == "this connection may only log in");
+    }
+    CHECK(code(call(*a.app, s, "hello")) == "ok");
+    json bad = call(*a.app, s, "auth.login", {{"user", "admin"}, {"password", "wrong"}, {"service", "ssh"}});
+    CHECK(code(bad) == "auth_failed");
+    json ok = call(*a.app, s, "auth.login", {{"user", "admin"}, {"password", kAdminPw}, {"service", "ssh"}});
+    REQUIRE(code(ok) == "ok");
+    // After the login it is an ordinary user session (still no service ops).
+    CHECK(code(call(*a.app, s, "show", {{"what", "version"}})) == "ok");
+    CHECK(code(call(*a.app, s, "ssh.settings")) == "denied");
+    // Only a trusted peer may set it.
+    Session untrusted;
+    CHECK(code(call(*a.app, untrusted, "session.login_only")) == "denied");
+}
