@@ -4,6 +4,8 @@
 #include "app.hpp"
 
 #include <doctest/doctest.h>
+
+#include "temp_dir.hpp"
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
@@ -23,18 +25,8 @@ namespace {
 const char* kAdminPw = "Adm1n-Test-Pass";
 const char* kEnable = "En4ble-Test-Secret";
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "ops-test-XXXXXX").string();
-        char* p = ::mkdtemp(tmpl.data());
-        REQUIRE(p != nullptr);
-        path = p;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
+struct TempDir : sentry_test::TempDir {
+    TempDir() : sentry_test::TempDir("ops-test") {}
 };
 
 std::string slurp(const std::string& path) {

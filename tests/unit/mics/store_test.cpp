@@ -3,6 +3,8 @@
 #include "store.hpp"
 
 #include <doctest/doctest.h>
+
+#include "temp_dir.hpp"
 #include <sqlite3.h>
 
 #include <cstdlib>
@@ -15,18 +17,8 @@ using namespace micsd;
 
 namespace {
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "store-test-XXXXXX").string();
-        char* p = ::mkdtemp(tmpl.data());
-        REQUIRE(p != nullptr);
-        path = p;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
+struct TempDir : sentry_test::TempDir {
+    TempDir() : sentry_test::TempDir("store-test") {}
     std::string db() const { return path + "/sentry.db"; }
 };
 

@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include "temp_dir.hpp"
+
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -27,18 +29,8 @@ extern char** environ;
 
 namespace {
 
-struct TempDir {
-    std::string path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "supervisor-test-XXXXXX").string();
-        char* p = ::mkdtemp(tmpl.data());
-        REQUIRE(p != nullptr);
-        path = p;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
+struct TempDir : sentry_test::TempDir {
+    TempDir() : sentry_test::TempDir("supervisor-test") {}
 };
 
 // Starts a process the way an earlier MICS would have (the Supervisor under
