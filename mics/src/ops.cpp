@@ -167,7 +167,10 @@ const std::vector<OpDef>& op_table() {
              std::string secret = str_arg(a, "secret", 128);
              auto hash = app.store().secret("enable");
              bool ok = hash && verify_password(secret, *hash);
-             app.store().audit({0, s.user, s.source, s.id, "exec", "enable", ok ? "success" : "failure"});
+             // With a typed line dispatch() records the command and its result;
+             // a raw client sends none, so the attempt is recorded here instead.
+             if (!a.contains("line"))
+                 app.store().audit({0, s.user, s.source, s.id, "exec", "enable", ok ? "success" : "failure"});
              if (!ok) fail("auth_failed", "Access denied");
              s.privilege = 15;
              return session_json(s, app);

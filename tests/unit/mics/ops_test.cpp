@@ -861,3 +861,19 @@ TEST_CASE("session.login_only pins a trusted connection to logging in") {
     Session untrusted;
     CHECK(code(call(*a.app, untrusted, "session.login_only")) == "denied");
 }
+
+TEST_CASE("an enable attempt is audited exactly once, with or without a typed line") {
+    Appliance a;
+    Session s = login(*a.app);
+    auto enables = [&] {
+        int n = 0;
+        for (const auto& r : a.app->store().audit_tail(100))
+            if (r.command == "enable") ++n;
+        return n;
+    };
+    int before = enables();
+    call(*a.app, s, "session.enable", {{"secret", "wrong"}, {"line", "enable"}});
+    CHECK(enables() == before + 1);
+    call(*a.app, s, "session.enable", {{"secret", kEnable}});  // raw client, no line
+    CHECK(enables() == before + 2);
+}
