@@ -11,7 +11,7 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME  ?= 60
 
-.PHONY: all deps build run test asan fuzz clean man lint-man
+.PHONY: all deps build run test asan bench fuzz clean man lint-man
 
 all: build
 
@@ -43,6 +43,9 @@ asan: deps
 	    ctest --output-on-failure -j $(JOBS) --timeout 900
 	@if ls $(ASAN_BUILD)/sanitizer/* >/dev/null 2>&1; then \
 	    echo "Sanitizer reports from processes under test:"; cat $(ASAN_BUILD)/sanitizer/*; exit 1; fi
+
+bench: build
+	BUILD=$(BUILD) scripts/bench.sh
 
 man: build
 	cmake --build $(BUILD) --target man

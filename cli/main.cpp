@@ -1,5 +1,6 @@
 // sentry-cli: wiring only. Finds its MICS session (inherited from sentry-sshd
 // or a local console session), then runs one command, a script, or the shell.
+#include "check.hpp"
 #include "commands.hpp"
 #include "reference.hpp"
 #include "shell.hpp"
@@ -20,11 +21,12 @@ namespace {
 
 void usage(FILE* f) {
     std::fprintf(f,
-                 "usage: sentry-cli [-c COMMAND] [--continue] [--mics-fd N] [--reference man|markdown]\n"
+                 "usage: sentry-cli [-c COMMAND] [--continue] [--mics-fd N] [--check] [--reference man|markdown]\n"
                  "                  [--version] [--help]\n"
                  "  -c COMMAND   run one command and exit (0 ok, 1 command error, 2 parse error)\n"
                  "  --continue   in a script on stdin, keep going after an error\n"
-                 "  --mics-fd N  use the MICS session already open on fd N (set by sentry-sshd)\n");
+                 "  --mics-fd N  use the MICS session already open on fd N (set by sentry-sshd)\n"
+                 "  --check      syntax-check a configuration on stdin (CONFIG mode), apply nothing\n");
 }
 
 }  // namespace
@@ -51,6 +53,12 @@ int main(int argc, char** argv) {
             std::fputs((kind == "man" ? cli::reference_man(cli::grammar())
                                       : cli::reference_markdown(cli::grammar())).c_str(), stdout);
             return 0;
+        }
+        else if (a == "--check") {
+            // Syntax check of a configuration on stdin; no MICS, nothing applied.
+            cli::CheckResult r = cli::check_config(std::cin, std::cerr, cli::grammar());
+            std::fprintf(stderr, "%zu lines checked, %zu with errors\n", r.lines, r.errors);
+            return r.errors ? 2 : 0;
         }
         else if (a == "--version") {
             std::printf("sentry-cli %s (%s)\n", mics::kVersion, mics::kGitDescribe);
