@@ -82,6 +82,7 @@ std::string ControlHandler::handle_unchecked(std::string_view request) {
                              {"uptime_s", uptime.count()},
                              {"connections_active", counters_.connections_active},
                              {"requests_total", counters_.requests_total},
+                             {"eas_malformed", counters_.eas_malformed},
                              {"responses", std::move(responses)}});
     }
     if (op == "hello") {

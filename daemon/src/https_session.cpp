@@ -106,7 +106,8 @@ void HttpsSession::on_read(error_code ec, std::size_t) {
     }
 
     const auto& req = parser_->get();
-    Decision d = decide(req.method_string(), req.target(), *config_);
+    Decision d = decide(req.method_string(), req.target(), *config_, req["MS-ASProtocolVersion"]);
+    if (d.malformed) ++shared_.counters.eas_malformed;
     bool keep_alive = req.keep_alive() && !shared_.draining;
     respond(d.status, d.body, d.retry_after_s, req.method() == http::verb::head, req.version(),
             keep_alive);

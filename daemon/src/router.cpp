@@ -1,5 +1,7 @@
 #include "sentryd/router.hpp"
 
+#include "sentryd/eas_request.hpp"
+
 #include <cctype>
 
 namespace sentryd {
@@ -37,9 +39,16 @@ Route classify(std::string_view method, std::string_view target) {
     return Route::not_found;
 }
 
-Decision decide(std::string_view method, std::string_view target, const ProxyConfig& config) {
+Decision decide(std::string_view method, std::string_view target, const ProxyConfig& config,
+                std::string_view protocol_version) {
     Decision d;
     d.route = classify(method, target);
+    if (d.route == Route::activesync && method == "POST" && !parse_eas_query(target, protocol_version)) {
+        d.status = 400;
+        d.body = "malformed ActiveSync request\n";
+        d.malformed = true;
+        return d;
+    }
     switch (d.route) {
     case Route::activesync:
     case Route::autodiscover:

@@ -83,9 +83,13 @@ echo "$out" | head -1 | grep -q " 503" || fail "OPTIONS ActiveSync: want 503, go
 echo "$out" | grep -q "no ActiveSync server configured" || fail "503 body text missing"
 echo "$out" | grep -qi "^Retry-After: 60" || fail "Retry-After missing"
 echo "$out" | grep -qi "^Server: sentry\s*$" || fail "Server header must be exactly 'sentry'"
-code=$(curl -sk -o /dev/null -w '%{http_code}' -X POST --data x \
+code=$(curl -sk -o /dev/null -w '%{http_code}' -X POST --data x -H 'MS-ASProtocolVersion: 14.1' \
     "$URL/microsoft-server-activesync?Cmd=Ping&User=u&DeviceId=d&DeviceType=t")
 [ "$code" = 503 ] || fail "POST ActiveSync (lower case, query): want 503, got $code"
+# A query that does not parse (unknown command) is refused before any backend: 400 + counter.
+code=$(curl -sk -o /dev/null -w '%{http_code}' -X POST --data x -H 'MS-ASProtocolVersion: 14.1' \
+    "$URL/Microsoft-Server-ActiveSync?Cmd=Bogus&User=u&DeviceId=d&DeviceType=t")
+[ "$code" = 400 ] || fail "malformed ActiveSync query: want 400, got $code"
 
 # 2. Anything else: 404.
 code=$(curl -sk -o /dev/null -w '%{http_code}' "$URL/owa/")
@@ -146,14 +150,16 @@ PY
 code=$(curl -sk -o /dev/null -w '%{http_code}' -X OPTIONS "$URL/Microsoft-Server-ActiveSync")
 [ "$code" = 503 ] || fail "after config.apply with no servers: want 503, got $code"
 
-# 6. status matches what we did: 3x503, 404s, 1x431.
+# 6. status matches what we did: 3x503, 404s, 1x431, 1x400.
 rep=$(ctl '{"v":1,"id":4,"op":"status"}')
 [ "$(json_get "$rep" ok)" = true ] || fail "status: $rep"
 [ "$(json_get "$rep" data version)" = 2 ] || fail "status version: $rep"
 [ "$(json_get "$rep" data responses 503)" = 3 ] || fail "status 503 count: $rep"
 [ "$(json_get "$rep" data responses 404)" = "$count_404" ] || fail "status 404 count: $rep"
 [ "$(json_get "$rep" data responses 431)" = 1 ] || fail "status 431 count: $rep"
-[ "$(json_get "$rep" data requests_total)" = $((3 + count_404 + 1)) ] || fail "requests_total: $rep"
+[ "$(json_get "$rep" data responses 400)" = 1 ] || fail "status 400 count: $rep"
+[ "$(json_get "$rep" data eas_malformed)" = 1 ] || fail "eas_malformed count: $rep"
+[ "$(json_get "$rep" data requests_total)" = $((3 + count_404 + 1 + 1)) ] || fail "requests_total: $rep"
 
 # 7. SIGTERM: exit 0 and the control socket is gone.
 kill -TERM "$PID"

@@ -14,6 +14,7 @@ struct Counters {
     std::uint64_t connections_active = 0;
     std::uint64_t tls_handshake_failures = 0;
     std::uint64_t requests_total = 0;  // one per response sent, incl. 4xx for bad requests
+    std::uint64_t eas_malformed = 0;   // ActiveSync requests refused with 400 (unparsable query)
 
     // Records one request answered with `status`.
     void record_response(unsigned status);

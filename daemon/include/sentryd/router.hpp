@@ -16,6 +16,7 @@ struct Decision {
     unsigned status = 404;
     std::string_view body;  // static text, valid for the program's lifetime
     int retry_after_s = 0;  // > 0: send Retry-After
+    bool malformed = false;  // an ActiveSync request we could not parse (counted)
 };
 
 // Exchange matches its virtual directories case-insensitively, and devices
@@ -23,6 +24,10 @@ struct Decision {
 // The query string (?Cmd=...&User=...) does not affect the route.
 Route classify(std::string_view method, std::string_view target);
 
-Decision decide(std::string_view method, std::string_view target, const ProxyConfig& config);
+// protocol_version: the MS-ASProtocolVersion header (plain-form requests need it).
+// A POST to ActiveSync whose query does not parse is answered 400 before any
+// backend is considered, so a malformed request never reaches a mail server.
+Decision decide(std::string_view method, std::string_view target, const ProxyConfig& config,
+                std::string_view protocol_version = {});
 
 }  // namespace sentryd

@@ -42,8 +42,22 @@ TEST_CASE("router: 503 with Retry-After while no ActiveSync server is configured
 TEST_CASE("router: configured servers no longer answer 503") {
     ProxyConfig cfg;
     cfg.activesync_servers.push_back({"mail.example.com", 443});
-    auto d = decide("POST", "/Microsoft-Server-ActiveSync?Cmd=Ping", cfg);
+    auto d = decide("POST", "/Microsoft-Server-ActiveSync?Cmd=Ping&User=u&DeviceId=d1&DeviceType=t", cfg, "14.1");
     CHECK(d.status != 503);
     CHECK(d.route == Route::activesync);
     CHECK(decide("GET", "/nope", cfg).status == 404);
+}
+
+TEST_CASE("router: an unparsable ActiveSync POST is a 400, before the backend question") {
+    ProxyConfig empty;
+    auto bad = decide("POST", "/Microsoft-Server-ActiveSync?Cmd=Bogus&User=u&DeviceId=d1&DeviceType=t", empty, "14.1");
+    CHECK(bad.status == 400);
+    CHECK(bad.malformed);
+    // The plain form needs the protocol version header.
+    CHECK(decide("POST", "/Microsoft-Server-ActiveSync?Cmd=Sync&User=u&DeviceId=d1&DeviceType=t", empty).status == 400);
+    auto good = decide("POST", "/Microsoft-Server-ActiveSync?Cmd=Sync&User=u&DeviceId=d1&DeviceType=t", empty, "14.1");
+    CHECK(good.status == 503);
+    CHECK_FALSE(good.malformed);
+    // OPTIONS carries no command and is never parsed.
+    CHECK(decide("OPTIONS", "/Microsoft-Server-ActiveSync", empty).status == 503);
 }
