@@ -5,6 +5,8 @@
 #include "app.hpp"
 
 #include <doctest/doctest.h>
+
+#include "temp_dir.hpp"
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
@@ -26,22 +28,16 @@ const char* kAdminPw = "Adm1n-Archive-Pass";
 const char* kEnable = "En4ble-Archive-Secret";
 
 struct Box {
-    std::string dir;
+    sentry_test::TempDir tmp{"archive-test"};  // declared first: removed after the App is gone
+    std::string dir = tmp.path;
     std::unique_ptr<App> app;
     Box() {
-        std::string tmpl = (fs::temp_directory_path() / "archive-test-XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        dir = tmpl;
         ::setenv("SENTRY_ADMIN_PASSWORD", kAdminPw, 1);
         ::setenv("SENTRY_ENABLE_SECRET", kEnable, 1);
         ::unsetenv("SENTRY_SNMP_COMMUNITY");
         boot();
     }
-    ~Box() {
-        app.reset();
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
+    ~Box() { app.reset(); }
     void boot() {
         app.reset();
         Options o;
