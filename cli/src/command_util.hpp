@@ -22,6 +22,7 @@ int show(Shell& sh, const nlohmann::json& args);
 // One registration function per area; grammar() calls them all in this order.
 void register_session_commands(Grammar& g);
 void register_system_commands(Grammar& g);
+void register_network_commands(Grammar& g);
 void register_show_commands(Grammar& g);
 void register_archive_commands(Grammar& g);
 void register_service_commands(Grammar& g);

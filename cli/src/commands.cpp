@@ -28,6 +28,7 @@ const Grammar& grammar() {
         Grammar g;
         register_session_commands(g);
         register_system_commands(g);
+        register_network_commands(g);
         register_show_commands(g);
         register_archive_commands(g);
         register_service_commands(g);

@@ -14,23 +14,30 @@ namespace micsd {
 using Value = std::variant<std::string, long long, bool>;
 
 struct Config {
-    // Scalar settings by path. Absent = default (defaults are not stored so a
-    // changed default in a new release applies to boxes that never set it).
+    // Settings by path; a keyed entry's path is "family[key]" (e.g.
+    // "dns.server[0]", "ip.route[10.0.0.0/255.0.0.0]"). Families have no
+    // defaults: an absent entry does not exist. Scalars: absent = default
+    // (defaults are not stored so a changed default in a new release applies
+    // to boxes that never set it).
     std::map<std::string, Value> values;
 };
 
 struct FieldInfo {
     std::string path;
-    std::string type;   // "string", "int", "bool"
+    std::string type;   // "string", "int", "bool" (for a keyed family: the entry value's type)
     std::string help;
-    Value def;
+    Value def;          // unused for a keyed family
+    bool keyed = false; // a family of entries "path[key]" (routes, name servers, NTP servers)
 };
 
 // All known fields in canonical render order.
 const std::vector<FieldInfo>& fields();
 const FieldInfo* find_field(const std::string& path);
 
-// Effective value (set or default). Unknown path throws std::out_of_range.
+// The entries of a keyed family as {key: value}, in render order.
+std::vector<std::pair<std::string, Value>> entries(const Config& c, const std::string& family);
+
+// Effective value (set or default) of a scalar. Unknown path throws std::out_of_range.
 Value get(const Config& c, const std::string& path);
 std::string get_string(const Config& c, const std::string& path);
 long long get_int(const Config& c, const std::string& path);

@@ -73,6 +73,12 @@ json show(App& app, Session& s, const json& a) {
         bool all = a.value("all", false);
         json data = json::object();
         for (const auto& f : fields()) {
+            if (f.keyed) {  // a family is an object {key: value}; no entries = {}
+                json fam = json::object();
+                for (const auto& [k, v] : entries(c, f.path)) std::visit([&](const auto& x) { fam[k] = x; }, v);
+                data["settings"][f.path] = fam;
+                continue;
+            }
             Value v = get(c, f.path);
             std::visit([&](const auto& x) { data["settings"][f.path] = x; }, v);
         }

@@ -218,8 +218,10 @@ TEST_CASE("configuration commands live in CONFIG mode only") {
     CHECK(g.parse("conf t", kConfig, 15).status == Match::invalid);
 
     CHECK(help_tokens("", kConfig, 15) ==
-          V{"configure", "do", "end", "exit", "hostname", "no", "service", "snmp-server", "timeout"});
-    CHECK(help_tokens("no ", kConfig, 15) == V{"hostname", "snmp-server", "timeout"});
+          V{"configure", "do", "end", "exit", "hostname", "ip", "no", "ntp", "service", "snmp-server", "timeout"});
+    CHECK(help_tokens("no ", kConfig, 15) == V{"hostname", "ip", "ntp", "snmp-server", "timeout"});
+    CHECK(help_tokens("ip ", kConfig, 15) == V{"domain-name", "name-server", "route"});
+    CHECK(help_tokens("no ip ", kConfig, 15) == V{"domain-name", "name-server", "route"});
 }
 
 TEST_CASE("ambiguous and incomplete lines in the real table") {
@@ -357,4 +359,39 @@ TEST_CASE("archive, rollback, revert timer, erase, export/import, audit and serv
     CHECK(g.parse("service sentry restart", kExec, 1).status == Match::invalid);
     CHECK(help_tokens("service ", kExec, 15) == V{"sentry", "snmp", "ssh"});
     CHECK(help_tokens("service ssh ", kExec, 15) == V{"restart", "start", "status", "stop"});
+}
+
+TEST_CASE("network rows: routes, name servers, domain and NTP parse to named arguments") {
+    const Grammar& g = grammar();
+    Match m = g.parse("ip route 10.1.0.0 255.255.0.0 10.0.0.1", kConfig, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.args.str("network") == "10.1.0.0");
+    CHECK(m.args.str("mask") == "255.255.0.0");
+    CHECK(m.args.str("gateway") == "10.0.0.1");
+    m = g.parse("no ip route 10.1.0.0 255.255.0.0", kConfig, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.args.has("no"));
+    CHECK_FALSE(m.args.has("gateway"));
+    CHECK(g.parse("ip route 10.1.0.0 255.255.0.0 gw", kConfig, 15).status == Match::invalid);
+
+    m = g.parse("ip name-server 10.0.0.53 2", kConfig, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.args.str("ip") == "10.0.0.53");
+    CHECK(m.args.num("index") == 2);
+    CHECK(g.parse("ip name-server 10.0.0.53 3", kConfig, 15).status == Match::invalid);
+    CHECK(g.parse("no ip name-server 10.0.0.53 0", kConfig, 15).status == Match::ok);
+
+    m = g.parse("ip domain-name example.com", kConfig, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.args.str("domain") == "example.com");
+    CHECK(g.parse("no ip domain-name", kConfig, 15).status == Match::ok);
+
+    // HOSTNAME takes an IPv4 address too (digits and dots).
+    m = g.parse("ntp 192.0.2.1 1", kConfig, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.args.str("server") == "192.0.2.1");
+    CHECK(g.parse("ntp pool.ntp.org 3", kConfig, 15).status == Match::ok);
+    CHECK(g.parse("ntp pool.ntp.org 0", kConfig, 15).status == Match::invalid);
+    CHECK(g.parse("no ntp pool.ntp.org 3", kConfig, 15).status == Match::ok);
+    CHECK(g.parse("ntp pool.ntp.org 1", kExec, 15).status == Match::invalid);
 }

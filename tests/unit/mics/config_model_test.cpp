@@ -22,17 +22,28 @@ const char* kFactoryBanner =
 
 TEST_CASE("field table lists every setting in canonical order with its type and default") {
     const auto& f = fields();
-    REQUIRE(f.size() == 5);
-    CHECK(f[0].path == "system.hostname");
-    CHECK(f[0].type == "string");
-    CHECK(f[1].path == "system.cli.timeout");
-    CHECK(f[1].type == "int");
-    CHECK(f[2].path == "snmp.community");
-    CHECK(f[2].type == "string");
-    CHECK(f[3].path == "ssh.banner");
-    CHECK(f[3].type == "string");
-    CHECK(f[4].path == "ssh.max_sessions");
-    CHECK(f[4].type == "int");
+    REQUIRE(f.size() == 9);
+    // Routes, name servers, domain and NTP render before the host name (spec §3.1).
+    CHECK(f[0].path == "ip.route");
+    CHECK(f[0].keyed);
+    CHECK(f[1].path == "dns.server");
+    CHECK(f[1].keyed);
+    CHECK(f[2].path == "dns.domain");
+    CHECK_FALSE(f[2].keyed);
+    CHECK(f[3].path == "ntp.server");
+    CHECK(f[3].keyed);
+    const auto* s = &f[4];
+    CHECK(s[0].path == "system.hostname");
+    CHECK(s[0].type == "string");
+    CHECK(s[1].path == "system.cli.timeout");
+    CHECK(s[1].type == "int");
+    CHECK(s[2].path == "snmp.community");
+    CHECK(s[2].type == "string");
+    CHECK(s[3].path == "ssh.banner");
+    CHECK(s[3].type == "string");
+    CHECK(s[4].path == "ssh.max_sessions");
+    CHECK(s[4].type == "int");
+    for (int i = 0; i < 5; ++i) CHECK_FALSE(s[i].keyed);
     for (const auto& fi : f) {
         CHECK_FALSE(fi.help.empty());
         REQUIRE(find_field(fi.path) != nullptr);
