@@ -73,5 +73,25 @@ running > "$SAVED/second" || fail "show running-config (second)"
 cmp -s "$SAVED/first.orig" "$SAVED/second" || fail "round trip differs:
 $(diff "$SAVED/first.orig" "$SAVED/second")"
 echo "ok - show running-config replays byte for byte on a fresh appliance ($SECONDS s)"
+
+# 3. export configuration -> import configuration restores every family too.
+out=$(priv <<'EOF2'
+export configuration rt.cfg
+configure terminal
+no ip route 0.0.0.0 0.0.0.0
+no ip name-server 10.0.0.53 0
+no ip domain-name
+no ntp pool.ntp.org 1
+hostname other
+end
+EOF2
+) || fail "export and change: $out"
+grep -qx 'ip route 0.0.0.0 0.0.0.0 10.0.0.1' "$TEST_STATE_DIR/exports/rt.cfg" || fail "export body: $(cat "$TEST_STATE_DIR/exports/rt.cfg")"
+[ "$(running)" != "$first" ] || fail "the no-forms changed nothing"
+out=$(echo 'import configuration rt.cfg' | priv 2>&1) || fail "import: $out"
+running > "$SAVED/imported" || fail "show running-config (imported)"
+cmp -s "$SAVED/first.orig" "$SAVED/imported" || fail "export/import differs:
+$(diff "$SAVED/first.orig" "$SAVED/imported")"
+echo "ok - export/import round trip ($SECONDS s)"
 stop_appliance || fail "second stop"
 echo "config_roundtrip: all checks passed"

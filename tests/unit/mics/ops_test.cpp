@@ -623,6 +623,17 @@ TEST_CASE("show running-config renders the running data") {
     r = call(*a.app, viewer, "show", {{"what", "running-config"}, {"all", true}});
     REQUIRE(code(r) == "ok");
     CHECK(r["data"]["text"] == "hostname edge1\ntimeout 10\nsnmp-server community sentry-dev ro\nservice ssh 5\n");
+    CHECK(r["data"]["data"]["settings"]["dns.server"] == json::object());
+
+    // A keyed family is an object {key: value} in the data and one line per entry in the text.
+    REQUIRE(code(call(*a.app, s, "config.edit", edit("dns.server[1]", "10.0.0.54", "ip name-server 10.0.0.54 1"))) ==
+            "ok");
+    json bad = call(*a.app, s, "config.edit", edit("dns.server[3]", "10.0.0.54", "ip name-server 10.0.0.54 3"));
+    CHECK(code(bad) == "invalid");
+    r = call(*a.app, viewer, "show", {{"what", "running-config"}});
+    REQUIRE(code(r) == "ok");
+    CHECK(r["data"]["data"]["settings"]["dns.server"] == json{{"1", "10.0.0.54"}});
+    CHECK(r["data"]["text"] == "ip name-server 10.0.0.54 1\nhostname edge1\nsnmp-server community sentry-dev ro\n");
 }
 
 TEST_CASE("show: version, unknown and missing 'what'") {
