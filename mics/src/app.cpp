@@ -1,6 +1,7 @@
 #include "app.hpp"
 
 #include "certs.hpp"
+#include "files.hpp"
 #include "password.hpp"
 
 #include "mics/client.hpp"
@@ -25,21 +26,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-// Writes a whole file via temp + fsync + rename (atomic replace).
-bool write_file_atomic(const std::string& path, const std::string& data, mode_t mode) {
-    std::string tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) return false;
-    bool ok = ::write(fd, data.data(), data.size()) == ssize_t(data.size()) && ::fsync(fd) == 0;
-    ::fchmod(fd, mode);
-    ::close(fd);
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        ::unlink(tmp.c_str());
-        return false;
-    }
-    return true;
-}
 
 // A first-boot credential: from the environment, else generated, printed once
 // and kept 0600 in the state dir so the operator can find it again.

@@ -1,5 +1,9 @@
 #include "certs.hpp"
 
+#include "files.hpp"
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -7,11 +11,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <cstdio>
-#include <fcntl.h>
 #include <memory>
 #include <sys/stat.h>
-#include <unistd.h>
 
 namespace micsd {
 
@@ -35,25 +36,22 @@ bool add_ext(X509* cert, int nid, const char* value) {
     return ok;
 }
 
-// Writes via a temp file and rename so a crash never leaves half a key.
-bool write_pem(const std::string& path, mode_t mode, bool (*writer)(FILE*, void*), void* obj) {
-    std::string tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) return false;
-    FILE* f = ::fdopen(fd, "w");
-    if (!f) {
-        ::close(fd);
-        return false;
+// PEM text of an object, rendered in memory so files.hpp's atomic writer stores it.
+template <typename T>
+std::string pem(int (*writer)(BIO*, const T*), const T* obj) {
+    BIO* b = BIO_new(BIO_s_mem());
+    if (!b) return {};
+    std::string out;
+    if (writer(b, obj) == 1) {
+        char* data = nullptr;
+        long n = BIO_get_mem_data(b, &data);
+        if (n > 0) out.assign(data, std::size_t(n));
     }
-    bool ok = writer(f, obj);
-    ok = (std::fflush(f) == 0) && ok && ::fsync(fd) == 0;
-    std::fclose(f);
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        ::unlink(tmp.c_str());
-        return false;
-    }
-    return true;
+    BIO_free(b);
+    return out;
 }
+
+int write_key(BIO* b, const EVP_PKEY* k) { return PEM_write_bio_PrivateKey(b, k, nullptr, nullptr, 0, nullptr, nullptr); }
 
 }  // namespace
 
@@ -90,12 +88,13 @@ std::string ensure_self_signed(const std::string& cert_path, const std::string& 
         return "cannot add certificate extensions";
     if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) return "cannot sign certificate";
 
-    auto key_writer = [](FILE* f, void* k) {
-        return PEM_write_PrivateKey(f, static_cast<EVP_PKEY*>(k), nullptr, nullptr, 0, nullptr, nullptr) == 1;
-    };
-    auto cert_writer = [](FILE* f, void* c) { return PEM_write_X509(f, static_cast<X509*>(c)) == 1; };
-    if (!write_pem(key_path, 0600, key_writer, key.get())) return "cannot write " + key_path;
-    if (!write_pem(cert_path, 0644, cert_writer, cert.get())) return "cannot write " + cert_path;
+    std::string key_pem = pem(write_key, key.get());
+    std::string cert_pem = pem(PEM_write_bio_X509, cert.get());
+    if (key_pem.empty() || cert_pem.empty()) return "cannot encode the certificate or key";
+    bool key_ok = write_file_atomic(key_path, key_pem, 0600);
+    OPENSSL_cleanse(key_pem.data(), key_pem.size());  // the private key must not linger in freed memory
+    if (!key_ok) return "cannot write " + key_path;
+    if (!write_file_atomic(cert_path, cert_pem, 0644)) return "cannot write " + cert_path;
     return {};
 }
 

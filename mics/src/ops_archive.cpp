@@ -1,6 +1,7 @@
 // Op rows for the configuration archive (list, diff, rollback, confirm-or-
 // revert, erase startup, export/import), the audit trail and service control.
 // Privilege is in each row, as in ops.cpp; ops.cpp appends these rows.
+#include "files.hpp"
 #include "ops_detail.hpp"
 
 #include <algorithm>
@@ -170,16 +171,8 @@ json config_export(App& app, Session&, const json& a) {
     std::string text = "! Sentry configuration export: revision " + std::to_string(app.revision()) + ", " +
                        iso_utc(std::time(nullptr)) + ", hostname " +
                        get_string(app.running(), "system.hostname") + "\n" + render(app.running(), false);
-    std::string tmp = path + ".tmp";
-    // O_NOFOLLOW: a symlink planted in exports/ must not redirect the write.
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) fail("internal", "cannot write " + name + ": " + std::strerror(errno));
-    bool ok = ::write(fd, text.data(), text.size()) == ssize_t(text.size()) && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        ::unlink(tmp.c_str());
-        fail("internal", "cannot write " + name);
-    }
+    // write_file_atomic opens with O_NOFOLLOW: a symlink planted in exports/ cannot redirect it.
+    if (!write_file_atomic(path, text, 0600)) fail("internal", "cannot write " + name + ": " + std::strerror(errno));
     return {{"file", name}, {"revision", app.revision()}, {"bytes", text.size()}};
 }
 
