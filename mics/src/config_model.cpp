@@ -1,5 +1,7 @@
 #include "config_model.hpp"
 
+#include "config_fields.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -17,245 +19,20 @@ using nlohmann::json;
 
 namespace {
 
-// DoD-style notice is a preset a later issue adds; the factory banner is our own text.
-const char* kDefaultBanner =
-    "Authorized use only. Activity on this system is monitored and recorded.\n"
-    "Disconnect now if you are not an authorized user.";
-
-bool valid_hostname(const std::string& h) {
-    // RFC 1123 labels, dots allowed (the reference product takes an FQDN).
-    if (h.empty() || h.size() > 253) return false;
-    std::size_t label = 0;
-    for (std::size_t i = 0; i < h.size(); ++i) {
-        char ch = h[i];
-        if (ch == '.') {
-            if (label == 0 || h[i - 1] == '-') return false;
-            label = 0;
-            continue;
-        }
-        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-')) return false;
-        if (label == 0 && ch == '-') return false;
-        if (++label > 63) return false;
-    }
-    return h.back() != '-' && h.back() != '.';
-}
-
-// Strict dotted quad: four decimal parts 0-255, no leading zeros, nothing else.
-std::optional<std::uint32_t> ipv4(const std::string& s) {
-    std::uint32_t out = 0;
-    std::size_t i = 0;
-    for (int part = 0; part < 4; ++part) {
-        std::size_t j = i;
-        while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
-        if (j == i || j - i > 3 || (j - i > 1 && s[i] == '0')) return std::nullopt;
-        unsigned n = 0;
-        for (std::size_t k = i; k < j; ++k) n = n * 10 + unsigned(s[k] - '0');
-        if (n > 255) return std::nullopt;
-        out = (out << 8) | n;
-        if (part == 3) return j == s.size() ? std::optional<std::uint32_t>(out) : std::nullopt;
-        if (j >= s.size() || s[j] != '.') return std::nullopt;
-        i = j + 1;
-    }
-    return std::nullopt;
-}
-
-// A route key "network/mask" as two numbers, or nullopt.
-std::optional<std::pair<std::uint32_t, std::uint32_t>> route_key(const std::string& key) {
-    auto slash = key.find('/');
-    if (slash == std::string::npos) return std::nullopt;
-    auto net = ipv4(key.substr(0, slash)), mask = ipv4(key.substr(slash + 1));
-    if (!net || !mask) return std::nullopt;
-    return std::make_pair(*net, *mask);
-}
-
-std::string check_route_key(const std::string& key) {
-    auto slash = key.find('/');
-    if (slash == std::string::npos) return "key must be <network>/<netmask>";
-    std::string n = key.substr(0, slash), m = key.substr(slash + 1);
-    auto net = ipv4(n);
-    if (!net) return "network " + n + " is not an IPv4 address";
-    auto mask = ipv4(m);
-    if (!mask) return "netmask " + m + " is not an IPv4 address";
-    std::uint32_t inv = ~*mask;
-    if ((inv & (inv + 1)) != 0) return "netmask " + m + " is not contiguous";
-    if ((*net & inv) != 0) return "network " + n + " has host bits set for netmask " + m;
-    return {};
-}
-
-std::string check_index(const std::string& key, int lo, int hi) {
-    if (key.size() == 1 && key[0] >= '0' + lo && key[0] <= '0' + hi) return {};
-    return "index " + key.substr(0, 16) + " is out of range " + std::to_string(lo) + "-" + std::to_string(hi);
-}
-
-bool printable_word(const std::string& s, std::size_t max) {
-    if (s.empty() || s.size() > max) return false;
-    return std::all_of(s.begin(), s.end(),
-                       [](char ch) { return ch > 0x20 && ch < 0x7f; });
-}
-
-struct Field {
-    FieldInfo info;
-    long long min = 0, max = 0;  // int range
-    std::function<std::string(const Value&)> check;  // "" ok, else reason
-    // Renders the CLI line for a value (must parse back to the same edit).
-    std::function<std::string(const Value&)> render;
-    // Inverse of render for `import configuration`: the value if the line's
-    // words are this field's render form, else nullopt. Checks run afterwards.
-    std::function<std::optional<Value>(const std::vector<std::string>&)> parse;
-
-    // Keyed family ("path[key]"); set when key_check is set. No defaults.
-    std::function<std::string(const std::string& key)> key_check;  // "" ok, else reason
-    std::function<std::string(const std::string& key, const Value&)> render_entry;
-    // Inverse of render_entry: {key, value} if the words are this family's line.
-    std::function<std::optional<std::pair<std::string, Value>>(const std::vector<std::string>&)> parse_entry;
-    std::function<bool(const std::string&, const std::string&)> key_less;  // render order; null = by text
-    std::size_t max_entries = 0;  // 0 = only what key_check allows
-};
-
-// Parse helpers: exact keyword words, one value word at index i.
-bool words_are(const std::vector<std::string>& w, std::initializer_list<const char*> kw, std::size_t total) {
-    if (w.size() != total) return false;
-    std::size_t i = 0;
-    for (const char* k : kw) {
-        if (k && w[i] != k) return false;
-        ++i;
-    }
-    return true;
-}
-
-// An int word, or the word itself so the type check names the field.
-Value int_or_word(const std::string& s) {
-    long long n = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-    if (ec != std::errc() || end != s.data() + s.size()) return s;
-    return n;
-}
+using model::Field;
 
 const std::vector<Field>& table() {
     static const std::vector<Field> t = [] {
         std::vector<Field> v;
-        // Keyed families and the domain come first: show running-config order
-        // is routes, name servers, domain, NTP, hostname, timeout (spec §3.1).
-        v.push_back({{"ip.route", "string", "Static IPv4 routes: [network/netmask] -> gateway", std::string(), true},
-                     0, 0,
-                     [](const Value& x) {
-                         return ipv4(std::get<std::string>(x)) ? std::string()
-                                                                : std::string("gateway must be an IPv4 address");
-                     },
-                     nullptr});
-        v.back().key_check = check_route_key;
-        v.back().render_entry = [](const std::string& k, const Value& x) {
-            auto slash = k.find('/');
-            return "ip route " + k.substr(0, slash) + " " + k.substr(slash + 1) + " " + std::get<std::string>(x);
-        };
-        v.back().parse_entry = [](const std::vector<std::string>& w) -> std::optional<std::pair<std::string, Value>> {
-            if (!words_are(w, {"ip", "route", nullptr, nullptr, nullptr}, 5)) return std::nullopt;
-            return std::make_pair(w[2] + "/" + w[3], Value(w[4]));
-        };
-        v.back().key_less = [](const std::string& a, const std::string& b) {
-            auto ka = route_key(a), kb = route_key(b);
-            if (ka && kb) return *ka < *kb;
-            return a < b;
-        };
-        v.back().max_entries = 64;
-
-        v.push_back({{"dns.server", "string", "DNS name servers: [0] preferred, [1]-[2] alternates", std::string(),
-                      true},
-                     0, 0,
-                     [](const Value& x) {
-                         return ipv4(std::get<std::string>(x)) ? std::string()
-                                                                : std::string("must be an IPv4 address");
-                     },
-                     nullptr});
-        v.back().key_check = [](const std::string& k) { return check_index(k, 0, 2); };
-        v.back().render_entry = [](const std::string& k, const Value& x) {
-            return "ip name-server " + std::get<std::string>(x) + " " + k;
-        };
-        v.back().parse_entry = [](const std::vector<std::string>& w) -> std::optional<std::pair<std::string, Value>> {
-            if (!words_are(w, {"ip", "name-server", nullptr, nullptr}, 4)) return std::nullopt;
-            return std::make_pair(w[3], Value(w[2]));
-        };
-
-        v.push_back({{"dns.domain", "string", "Default DNS domain", std::string("")},
-                     0, 0,
-                     [](const Value& x) {
-                         return valid_hostname(std::get<std::string>(x))
-                                    ? std::string()
-                                    : std::string("must be a domain name of letters, digits, '-' and '.' (max 253)");
-                     },
-                     [](const Value& x) { return "ip domain-name " + std::get<std::string>(x); }});
-        v.back().parse = [](const std::vector<std::string>& w) -> std::optional<Value> {
-            if (!words_are(w, {"ip", "domain-name", nullptr}, 3)) return std::nullopt;
-            return w[2];
-        };
-
-        v.push_back({{"ntp.server", "string", "NTP servers: [1] primary, [2] secondary, [3] tertiary", std::string(),
-                      true},
-                     0, 0,
-                     [](const Value& x) {
-                         const auto& s = std::get<std::string>(x);
-                         bool dotted_digits = std::all_of(s.begin(), s.end(), [](char ch) {
-                             return ch == '.' || std::isdigit(static_cast<unsigned char>(ch));
-                         });
-                         bool ok = dotted_digits ? ipv4(s).has_value() : valid_hostname(s);
-                         return ok ? std::string() : std::string("must be an IPv4 address or a host name");
-                     },
-                     nullptr});
-        v.back().key_check = [](const std::string& k) { return check_index(k, 1, 3); };
-        v.back().render_entry = [](const std::string& k, const Value& x) {
-            return "ntp " + std::get<std::string>(x) + " " + k;
-        };
-        v.back().parse_entry = [](const std::vector<std::string>& w) -> std::optional<std::pair<std::string, Value>> {
-            if (!words_are(w, {"ntp", nullptr, nullptr}, 3)) return std::nullopt;
-            return std::make_pair(w[2], Value(w[1]));
-        };
-
-        v.push_back({{"system.hostname", "string", "Appliance host name (FQDN)", std::string("sentry")},
-                     0, 0,
-                     [](const Value& x) {
-                         return valid_hostname(std::get<std::string>(x))
-                                    ? std::string()
-                                    : std::string("must be a host name of letters, digits, '-' and '.' (max 253)");
-                     },
-                     [](const Value& x) { return "hostname " + std::get<std::string>(x); }});
-        v.back().parse = [](const std::vector<std::string>& w) -> std::optional<Value> {
-            if (!words_are(w, {"hostname", nullptr}, 2)) return std::nullopt;
-            return w[1];
-        };
-        v.push_back({{"system.cli.timeout", "int", "CLI idle session timeout in minutes (0 = never)", 10LL},
-                     0, 35791, nullptr,
-                     [](const Value& x) { return "timeout " + std::to_string(std::get<long long>(x)); }});
-        v.back().parse = [](const std::vector<std::string>& w) -> std::optional<Value> {
-            if (!words_are(w, {"timeout", nullptr}, 2)) return std::nullopt;
-            return int_or_word(w[1]);
-        };
-        v.push_back({{"snmp.community", "string", "SNMP v2c read-only community", std::string("")},
-                     0, 0,
-                     [](const Value& x) {
-                         return printable_word(std::get<std::string>(x), 64)
-                                    ? std::string()
-                                    : std::string("must be 1-64 printable characters without spaces");
-                     },
-                     [](const Value& x) {
-                         return "snmp-server community " + std::get<std::string>(x) + " ro";
-                     }});
-        v.back().parse = [](const std::vector<std::string>& w) -> std::optional<Value> {
-            if (!words_are(w, {"snmp-server", "community", nullptr, "ro"}, 4)) return std::nullopt;
-            return w[2];
-        };
-        v.push_back({{"ssh.banner", "string", "Login banner shown before authentication", std::string(kDefaultBanner)},
-                     0, 0,
-                     [](const Value& x) {
-                         return std::get<std::string>(x).size() <= 4096 ? std::string()
-                                                                        : std::string("longer than 4096 characters");
-                     },
-                     nullptr /* rendered with the banner command once it exists */});
-        v.push_back({{"ssh.max_sessions", "int", "Maximum concurrent SSH sessions", 5LL}, 1, 10, nullptr,
-                     [](const Value& x) { return "service ssh " + std::to_string(std::get<long long>(x)); }});
-        v.back().parse = [](const std::vector<std::string>& w) -> std::optional<Value> {
-            if (!words_are(w, {"service", "ssh", nullptr}, 3)) return std::nullopt;
-            return int_or_word(w[2]);
-        };
+        // `show running-config` order (spec §3.1): interfaces, routes, name
+        // servers, domain, NTP, hostname, timeout, users; then the rest.
+        model::add_interface_fields(v);
+        model::add_network_fields(v);
+        model::add_system_fields(v);
+        model::add_account_fields(v);
+        model::add_snmp_fields(v);
+        model::add_ssh_fields(v);
+        model::add_sentry_fields(v);
         return v;
     }();
     return t;
@@ -278,7 +55,7 @@ const Field* resolve(const std::string& path, std::string& key) {
         return f;
     }
     const Field* f = find(path);
-    return f && !f->key_check ? f : nullptr;
+    return f && !f->key_check && !f->block_header ? f : nullptr;
 }
 
 std::string entry_path(const Field& f, const std::string& key) { return f.info.path + "[" + key + "]"; }
@@ -340,7 +117,8 @@ std::string check_count(const Config& c, const Field& f) {
 const std::vector<FieldInfo>& fields() {
     static const std::vector<FieldInfo> out = [] {
         std::vector<FieldInfo> v;
-        for (const auto& f : table()) v.push_back(f.info);
+        for (const auto& f : table())
+            if (!f.block_header) v.push_back(f.info);
         return v;
     }();
     return out;
@@ -348,7 +126,7 @@ const std::vector<FieldInfo>& fields() {
 
 const FieldInfo* find_field(const std::string& path) {
     const Field* f = find(path);
-    return f ? &f->info : nullptr;
+    return f && !f->block_header ? &f->info : nullptr;
 }
 
 std::vector<std::pair<std::string, Value>> entries(const Config& c, const std::string& family) {
@@ -409,9 +187,53 @@ std::string validate(const Config& c) {
     return {};
 }
 
+namespace {
+
+std::vector<const Field*> block_members(const Field& head) {
+    std::vector<const Field*> out;
+    for (const auto& m : table())
+        if (m.block == head.info.path) out.push_back(&m);
+    return out;
+}
+
+// One sub-mode section per key that has any member set (every key with `all`).
+void render_block(std::ostringstream& out, const Config& c, const Field& head, bool all) {
+    auto members = block_members(head);
+    std::vector<std::string> keys;
+    if (all && head.block_keys_all) keys = head.block_keys_all();
+    for (const Field* m : members)
+        for (const auto& e : family_entries(c, *m)) keys.push_back(e.first);
+    auto less = [&](const std::string& a, const std::string& b) { return head.key_less ? head.key_less(a, b) : a < b; };
+    std::sort(keys.begin(), keys.end(), less);
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    for (const auto& k : keys) {
+        out << head.block_header(k) << '\n';
+        for (const Field* m : members) {
+            auto it = c.values.find(entry_path(*m, k));
+            if (it != c.values.end()) out << "  " << m->render_entry(k, it->second) << '\n';
+            else if (!m->render_absent.empty()) out << "  " << m->render_absent << '\n';
+        }
+        out << "  end\n";
+    }
+}
+
+std::vector<std::string> split_words(const std::string& text) {
+    std::vector<std::string> words;
+    std::istringstream ws(text);
+    for (std::string w; ws >> w;) words.push_back(w);
+    return words;
+}
+
+}  // namespace
+
 std::string render(const Config& c, bool all) {
     std::ostringstream out;
     for (const auto& f : table()) {
+        if (f.block_header) {
+            render_block(out, c, f, all);
+            continue;
+        }
+        if (!f.block.empty()) continue;  // rendered inside its block
         if (f.render_entry) {
             for (const auto& [k, v] : family_entries(c, f)) out << f.render_entry(k, v) << '\n';
             continue;
@@ -439,17 +261,50 @@ std::string parse_config(const std::string& text, const Config& keep, Config& ou
     }
     std::istringstream in(text);
     int n = 0;
+    const Field* block = nullptr;  // open sub-mode section, if any
+    std::string block_key;
     for (std::string line; std::getline(in, line);) {
         ++n;
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (line.size() > 4096) return "line " + std::to_string(n) + ": longer than 4096 characters";
-        std::vector<std::string> words;
-        std::istringstream ws(line);
-        for (std::string w; ws >> w;) words.push_back(w);
+        std::vector<std::string> words = split_words(line);
         if (words.empty() || words[0][0] == '!') continue;  // blank or comment
+        auto at = [&](const std::string& why) { return "line " + std::to_string(n) + ": " + why; };
         std::string path;
         std::optional<Value> v;
+        if (block) {
+            if (words.size() == 1 && (words[0] == "end" || words[0] == "exit")) {
+                block = nullptr;
+                continue;
+            }
+            bool done = false;
+            for (const Field* m : block_members(*block)) {
+                if (!m->render_absent.empty() && words == split_words(m->render_absent)) {
+                    next.values.erase(entry_path(*m, block_key));
+                    done = true;
+                    break;
+                }
+                if (auto e = m->parse_entry(words)) {
+                    path = entry_path(*m, block_key);
+                    v = e->second;
+                    break;
+                }
+            }
+            if (done) continue;
+            if (path.empty()) block = nullptr;  // a top-level line closes the section, as on IOS
+        }
         for (const auto& f : table()) {
+            if (!path.empty()) break;
+            if (!f.block.empty()) continue;
+            if (f.parse_block_header) {
+                if (auto key = f.parse_block_header(words)) {
+                    if (std::string why = f.key_check(*key); !why.empty()) return at(f.info.path + ": " + why);
+                    block = &f;
+                    block_key = *key;
+                    path = "-";
+                }
+                continue;
+            }
             if (f.parse && (v = f.parse(words))) {
                 path = f.info.path;
                 break;
@@ -462,9 +317,9 @@ std::string parse_config(const std::string& text, const Config& keep, Config& ou
                 }
             }
         }
-        if (path.empty()) return "line " + std::to_string(n) + ": not a configuration line: " + line.substr(0, 80);
-        if (std::string why = apply_edit(next, path, "set", v); !why.empty())
-            return "line " + std::to_string(n) + ": " + why;
+        if (path == "-") continue;  // a section header: no value of its own
+        if (path.empty()) return at("not a configuration line: " + line.substr(0, 80));
+        if (std::string why = apply_edit(next, path, "set", v); !why.empty()) return at(why);
     }
     if (std::string why = validate(next); !why.empty()) return why;
     out = std::move(next);

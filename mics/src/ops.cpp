@@ -236,7 +236,7 @@ const std::vector<OpDef>& op_table() {
                       {{"hostname", get_string(app.running(), "system.hostname")},
                        {"activesync", {{"servers", json::array()}}}}}};
          }},
-    }, archive_ops());
+    }, with(archive_ops(), with(account_ops(), sentry_ops())));
     return t;
 }
 

@@ -1,4 +1,4 @@
-// Private to the op-table files (ops.cpp, ops_archive.cpp): the row type and
+// Private to the op-table files (ops.cpp, ops_<area>.cpp): the row type and
 // the argument helpers. Included only from .cpp files, so nlohmann::json stays
 // out of every other header.
 #pragma once
@@ -56,7 +56,9 @@ inline long long int_arg(const json& a, const char* key, long long min, long lon
     return v;
 }
 
-// Rows for the archive, audit and service ops (ops_archive.cpp).
-std::vector<OpDef> archive_ops();
+// Op rows by area, one file each; ops.cpp concatenates them.
+std::vector<OpDef> archive_ops();  // archive, audit and service ops (ops_archive.cpp)
+std::vector<OpDef> account_ops();  // users, lockout, SSH sessions (ops_accounts.cpp)
+std::vector<OpDef> sentry_ops();   // ActiveSync proxy reporting and control (ops_sentry.cpp)
 
 }  // namespace micsd::ops

@@ -1,8 +1,11 @@
 // Keyed config families (static routes, DNS name servers, NTP servers) and the
 // DNS domain: edits, validation messages, render order, JSON and CLI-text round trips.
 #include "config_model.hpp"
+#include "render_fixtures.hpp"
 
 #include <doctest/doctest.h>
+
+using sentry_test::all_interfaces;
 #include <nlohmann/json.hpp>
 
 #include <stdexcept>
@@ -83,7 +86,7 @@ TEST_CASE("family entries: set, replace, delete; no defaults") {
     CHECK(c.values.count("dns.domain") == 0);
 
     // render(all) invents nothing for families.
-    CHECK(render(Config{}, true) == "hostname sentry\ntimeout 10\nservice ssh 5\n");
+    CHECK(render(Config{}, true) == all_interfaces() + "hostname sentry\ntimeout 10\nservice ssh 5\n");
 }
 
 TEST_CASE("family validation names the entry and the reason") {
@@ -139,7 +142,7 @@ TEST_CASE("family validation names the entry and the reason") {
 TEST_CASE("render order: routes by network then mask, servers by index, before the host name") {
     Config c = full();
     CHECK(render(c) == kFullText);
-    CHECK(render(c, true) == std::string(kFullText) + "service ssh 5\n");
+    CHECK(render(c, true) == all_interfaces() + kFullText + "service ssh 5\n");
 }
 
 TEST_CASE("JSON round trip keeps flat keys and existing configs load unchanged") {

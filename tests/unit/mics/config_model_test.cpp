@@ -1,8 +1,11 @@
 // The typed configuration model: field table, edits, validation, rendering and
 // the JSON form stored in each revision.
 #include "config_model.hpp"
+#include "render_fixtures.hpp"
 
 #include <doctest/doctest.h>
+
+using sentry_test::all_interfaces;
 #include <nlohmann/json.hpp>
 
 #include <stdexcept>
@@ -22,28 +25,33 @@ const char* kFactoryBanner =
 
 TEST_CASE("field table lists every setting in canonical order with its type and default") {
     const auto& f = fields();
-    REQUIRE(f.size() == 9);
-    // Routes, name servers, domain and NTP render before the host name (spec §3.1).
-    CHECK(f[0].path == "ip.route");
-    CHECK(f[0].keyed);
-    CHECK(f[1].path == "dns.server");
-    CHECK(f[1].keyed);
-    CHECK(f[2].path == "dns.domain");
-    CHECK_FALSE(f[2].keyed);
-    CHECK(f[3].path == "ntp.server");
-    CHECK(f[3].keyed);
-    const auto* s = &f[4];
-    CHECK(s[0].path == "system.hostname");
-    CHECK(s[0].type == "string");
-    CHECK(s[1].path == "system.cli.timeout");
-    CHECK(s[1].type == "int");
-    CHECK(s[2].path == "snmp.community");
-    CHECK(s[2].type == "string");
-    CHECK(s[3].path == "ssh.banner");
-    CHECK(s[3].type == "string");
-    CHECK(s[4].path == "ssh.max_sessions");
-    CHECK(s[4].type == "int");
-    for (int i = 0; i < 5; ++i) CHECK_FALSE(s[i].keyed);
+    // Position of a path in the table; later areas append rows, so the test
+    // pins the relative order the spec fixes (§3.1), not the count.
+    auto pos = [&](const std::string& path) {
+        for (std::size_t i = 0; i < f.size(); ++i)
+            if (f[i].path == path) return long(i);
+        FAIL("missing field " << path);
+        return -1L;
+    };
+    // Interfaces, then routes, name servers, domain and NTP before the host name.
+    CHECK(pos("interface.address") < pos("ip.route"));
+    CHECK(pos("ip.route") < pos("dns.server"));
+    CHECK(pos("dns.server") < pos("dns.domain"));
+    CHECK(pos("dns.domain") < pos("ntp.server"));
+    CHECK(pos("ntp.server") < pos("system.hostname"));
+    CHECK(pos("system.hostname") < pos("system.cli.timeout"));
+    CHECK(f[pos("ip.route")].keyed);
+    CHECK(f[pos("dns.server")].keyed);
+    CHECK_FALSE(f[pos("dns.domain")].keyed);
+    CHECK(f[pos("ntp.server")].keyed);
+    CHECK(f[pos("interface.shutdown")].type == "bool");
+    CHECK(f[pos("system.hostname")].type == "string");
+    CHECK(f[pos("system.cli.timeout")].type == "int");
+    CHECK(f[pos("snmp.community")].type == "string");
+    CHECK(f[pos("ssh.banner")].type == "string");
+    CHECK(f[pos("ssh.max_sessions")].type == "int");
+    // A block head holds no value of its own and is not a setting.
+    CHECK(find_field("interface") == nullptr);
     for (const auto& fi : f) {
         CHECK_FALSE(fi.help.empty());
         REQUIRE(find_field(fi.path) != nullptr);
@@ -216,14 +224,14 @@ TEST_CASE("validate checks every stored value") {
 TEST_CASE("render omits defaults; render(all) includes them in canonical order") {
     Config c;
     CHECK(render(c) == "");
-    CHECK(render(c, true) == "hostname sentry\ntimeout 10\nservice ssh 5\n");
+    CHECK(render(c, true) == all_interfaces() + "hostname sentry\ntimeout 10\nservice ssh 5\n");
 
     REQUIRE(set(c, "ssh.max_sessions", 3LL) == "");
     REQUIRE(set(c, "snmp.community", std::string("s3cret")) == "");
     REQUIRE(set(c, "system.hostname", std::string("edge1")) == "");
     // Insertion order does not matter: the field table's order does.
     CHECK(render(c) == "hostname edge1\nsnmp-server community s3cret ro\nservice ssh 3\n");
-    CHECK(render(c, true) == "hostname edge1\ntimeout 10\nsnmp-server community s3cret ro\nservice ssh 3\n");
+    CHECK(render(c, true) == all_interfaces() + "hostname edge1\ntimeout 10\nsnmp-server community s3cret ro\nservice ssh 3\n");
 
     // The banner has no CLI line yet, so it never renders.
     REQUIRE(set(c, "ssh.banner", std::string("hello")) == "");

@@ -2,8 +2,11 @@
 // checks, config edits and their revisions, save/startup, and the audit trail.
 // Each test builds a real App over a temp state dir (services not started).
 #include "app.hpp"
+#include "render_fixtures.hpp"
 
 #include <doctest/doctest.h>
+
+using sentry_test::all_interfaces;
 
 #include "temp_dir.hpp"
 #include <nlohmann/json.hpp>
@@ -622,7 +625,7 @@ TEST_CASE("show running-config renders the running data") {
 
     r = call(*a.app, viewer, "show", {{"what", "running-config"}, {"all", true}});
     REQUIRE(code(r) == "ok");
-    CHECK(r["data"]["text"] == "hostname edge1\ntimeout 10\nsnmp-server community sentry-dev ro\nservice ssh 5\n");
+    CHECK(r["data"]["text"] == all_interfaces() + "hostname edge1\ntimeout 10\nsnmp-server community sentry-dev ro\nservice ssh 5\n");
     CHECK(r["data"]["data"]["settings"]["dns.server"] == json::object());
 
     // A keyed family is an object {key: value} in the data and one line per entry in the text.

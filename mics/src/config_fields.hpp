@@ -1,0 +1,72 @@
+// Private to the config model: the row type of the field table and the
+// helpers rows share. Each subtree of the configuration (network, system,
+// accounts, SNMP, sentry, ...) lives in its own config_fields_<area>.cpp with
+// one add_<area>_fields() function; config_model.cpp calls them in
+// `show running-config` order. Adding a subtree is adding one such file:
+// schema, validation, render and parse sit together in its rows. Appliers
+// (app.cpp) read the values through config_model.hpp.
+#pragma once
+#include "config_model.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace micsd::model {
+
+struct Field {
+    FieldInfo info;
+    long long min = 0, max = 0;  // int range
+    std::function<std::string(const Value&)> check;  // "" ok, else reason
+    // Renders the CLI line for a value (must parse back to the same edit).
+    std::function<std::string(const Value&)> render;
+    // Inverse of render for `import configuration`: the value if the line's
+    // words are this field's render form, else nullopt. Checks run afterwards.
+    std::function<std::optional<Value>(const std::vector<std::string>&)> parse;
+
+    // Keyed family ("path[key]"); set when key_check is set. No defaults.
+    std::function<std::string(const std::string& key)> key_check;  // "" ok, else reason
+    std::function<std::string(const std::string& key, const Value&)> render_entry;
+    // Inverse of render_entry: {key, value} if the words are this family's line.
+    // A block member ignores the key it returns: the block header gives it.
+    std::function<std::optional<std::pair<std::string, Value>>(const std::vector<std::string>&)> parse_entry;
+    std::function<bool(const std::string&, const std::string&)> key_less;  // render order; null = by text
+    std::size_t max_entries = 0;  // 0 = only what key_check allows
+
+    // Blocks (sub-mode sections such as `interface GigabitEthernet 1`):
+    // a head row (block_header set, info.path = block name, no value of its
+    // own) followed by member rows (block = that name, keyed families sharing
+    // the head's key). Rendered as the header, each member's line indented two
+    // spaces, then "  end". The head's key_check / key_less apply to the keys.
+    std::function<std::string(const std::string& key)> block_header;
+    std::function<std::optional<std::string>(const std::vector<std::string>&)> parse_block_header;
+    std::function<std::vector<std::string>()> block_keys_all;  // keys `show running-config all` lists
+    std::string block;                                       // member: name of its head row
+    // Member: the line for an absent entry (e.g. "no ip address"); "" = none.
+    std::string render_absent;
+};
+
+// Shared validators and parse helpers.
+bool valid_hostname(const std::string& h);
+std::optional<std::uint32_t> ipv4(const std::string& s);  // strict dotted quad
+std::string check_index(const std::string& key, int lo, int hi);
+bool printable_word(const std::string& s, std::size_t max);
+// Exact keyword words (nullptr = any word) and exactly `total` words.
+bool words_are(const std::vector<std::string>& w, std::initializer_list<const char*> kw, std::size_t total);
+// An int word, or the word itself so the type check names the field.
+Value int_or_word(const std::string& s);
+
+// One per subtree, in render order (config_model.cpp calls them).
+void add_interface_fields(std::vector<Field>& v);
+void add_network_fields(std::vector<Field>& v);
+void add_system_fields(std::vector<Field>& v);
+void add_account_fields(std::vector<Field>& v);
+void add_snmp_fields(std::vector<Field>& v);
+void add_ssh_fields(std::vector<Field>& v);
+void add_sentry_fields(std::vector<Field>& v);
+
+}  // namespace micsd::model
