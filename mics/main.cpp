@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
     // The binaries sit in the build tree: <bin>/mics/sentry-micsd, <bin>/daemon/sentryd, ...
     opt.bin_dir = mics::env_or("SENTRY_BIN_DIR", std::filesystem::path(self_dir()).parent_path().string());
     opt.start_services = services;
+    opt.interfaces = mics::env_or("SENTRY_INTERFACES", "");
 
     micsd::App app(opt);
     micsd::Supervisor sup;

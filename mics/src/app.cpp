@@ -51,6 +51,7 @@ long long App::uptime_s() const {
 
 std::string App::init() {
     const auto& p = opt_.paths;
+    if (std::string why = parse_link_map(opt_.interfaces, links_); !why.empty()) return "SENTRY_INTERFACES: " + why;
     std::error_code ec;
     for (const auto& d : {p.state, p.db(), p.run(), p.log(), p.certs(), p.snmp(), p.keys()}) {
         fs::create_directories(d, ec);
@@ -108,6 +109,12 @@ std::string App::init() {
     // A confirm-or-revert timer survives a restart: fire it now if it is overdue.
     revert_ = store_.pending_revert();
     check_revert(std::int64_t(std::time(nullptr)));
+
+    // Links and routes follow the boot configuration. A failure is logged, not
+    // fatal: the box must come up so an admin can fix the configuration.
+    if (std::string why = apply_network(Config{}, running_, links_, true, [](const Command& c) { return run_argv(c); });
+        !why.empty())
+        mics::log_error("network: " + why);
 
     std::string hostname = get_string(running_, "system.hostname");
     if (std::string why = ensure_self_signed(p.certs() + "/sentry.crt", p.certs() + "/sentry.key", hostname);
@@ -213,6 +220,12 @@ void App::apply_all() {
 
 std::string App::commit(const Config& next, const Session& s, const std::string& line, std::int64_t* rev) {
     if (std::string why = validate(next); !why.empty()) return why;
+    // The network applier runs before the revision is stored: it undoes its
+    // own partial work, so a refused change leaves links, routes and the
+    // revision history as they were.
+    if (std::string why = apply_network(running_, next, links_, false, [](const Command& c) { return run_argv(c); });
+        !why.empty())
+        return why;
     std::int64_t id = store_.commit(to_json(next), {s.user, s.source, s.id, line});
     if (!id) return "cannot store the revision: " + store_.last_error();
     running_ = next;

@@ -1,6 +1,7 @@
 // MICS application state: the running config, the store, the services and
 // their appliers. The socket server (server.cpp) calls dispatch() per frame.
 #pragma once
+#include "apply_network.hpp"
 #include "config_model.hpp"
 #include "session.hpp"
 #include "store.hpp"
@@ -21,6 +22,9 @@ struct Options {
     int ssh_port = 2222, https_port = 4443, snmp_port = 1161;
     std::string bin_dir;       // where sentryd, sentry-sshd, ... live
     bool start_services = true;
+    // GigabitEthernet N -> Linux link ("1=eth0,2=eth1"; $SENTRY_INTERFACES).
+    // Empty: MICS models interfaces and routes but leaves the host's links alone.
+    std::string interfaces;
 };
 
 class App {
@@ -73,6 +77,7 @@ private:
     std::string write_snmpd_conf();
 
     Options opt_;
+    LinkMap links_;
     Store store_;
     Config running_;
     std::int64_t revision_ = 0;
