@@ -9,13 +9,28 @@ namespace cli {
 CheckResult check_config(std::istream& in, std::ostream& err, const Grammar& g) {
     CheckResult r;
     std::size_t n = 0;
+    Mode mode = kConfig;
     for (std::string line; std::getline(in, line);) {
         ++n;
         if (!line.empty() && line.back() == '\r') line.pop_back();
         auto toks = tokenize(line);
         if (toks.empty() || toks[0].text[0] == '!') continue;
         ++r.lines;
-        Match m = g.parse(line, kConfig, 15);
+        // Sub-mode sections as the shell runs them: the entering command opens
+        // one, "end"/"exit" or a line only the parent knows closes it.
+        Match m = g.parse(line, mode, 15);
+        if (m.status != Match::ok && is_submode(mode)) {
+            Match pm = g.parse(line, mode_info(mode).parent, 15);
+            if (pm.status == Match::ok) {
+                mode = mode_info(mode).parent;
+                m = pm;
+            }
+        }
+        if (m.status == Match::ok) {
+            if (m.cmd->enters) mode = m.cmd->enters;
+            else if (is_submode(mode) && (m.cmd->syntax == "end" || m.cmd->syntax == "exit"))
+                mode = mode_info(mode).parent;
+        }
         const char* what = nullptr;
         switch (m.status) {
             case Match::ok:

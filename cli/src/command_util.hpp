@@ -27,5 +27,6 @@ void register_show_commands(Grammar& g);
 void register_archive_commands(Grammar& g);
 void register_service_commands(Grammar& g);
 void register_terminal_commands(Grammar& g);
+void register_interface_commands(Grammar& g);
 
 }  // namespace cli

@@ -33,22 +33,19 @@ int do_disable(Shell& sh, const Args&) {
     return kOk;
 }
 
-int do_configure(Shell& sh, const Args&) {
-    mics::Reply r = sh.call("session.mode", json{{"mode", "config"}}.dump());
-    if (!r.ok) return sh.fail(r);
-    sh.set_mode(kConfig);
-    return kOk;
-}
+int do_configure(Shell& sh, const Args&) { return sh.enter_mode(kConfig); }
 
+// "end" and "exit" in a sub-mode return to its parent (CONFIG), not to
+// PRIVILEGED: running-config closes every interface block with "end" and must
+// replay (spec 1.2, AMBIG decided). Ctrl-Z leaves every configuration mode.
 int do_end(Shell& sh, const Args&) {
-    mics::Reply r = sh.call("session.mode", json{{"mode", "exec"}}.dump());
-    if (!r.ok) return sh.fail(r);
-    sh.set_mode(kExec);
-    return kOk;
+    bool ctrl_z = sh.take_ctrl_z();
+    if (is_submode(sh.mode()) && !ctrl_z) return sh.enter_mode(mode_info(sh.mode()).parent);
+    return sh.enter_mode(kExec);
 }
 
 int do_exit(Shell& sh, const Args& a) {
-    if (sh.mode() == kConfig) return do_end(sh, a);
+    if (sh.mode() != kExec) return do_end(sh, a);
     sh.request_exit();
     return kOk;
 }
@@ -60,9 +57,11 @@ int do_do(Shell& sh, const Args& a) {
     if (m.status == Match::ok && m.cmd->syntax == "configure terminal")
         return sh.error("Already in configuration mode");
     Mode saved = sh.mode();
+    std::string context = sh.context();
+    std::size_t caret = sh.prompt().size() + 3;
     sh.set_mode(kExec);
-    int rc = sh.execute(line, sh.prompt().size() + 3);
-    if (!sh.exiting()) sh.set_mode(saved);
+    int rc = sh.execute(line, caret);
+    if (!sh.exiting()) sh.set_mode(saved, context);
     return rc;
 }
 
@@ -76,9 +75,12 @@ void register_session_commands(Grammar& g) {
     g.add({"configure terminal", "Enter configuration mode\nConfigure from the terminal\n", kExec, 15,
            do_configure, false, "Enter CONFIG mode."});
     g.add({"exit", "Exit from the current mode (log out from EXEC)\n", kAllModes, 1, do_exit, false,
-           "Leave CONFIG mode, or end the session from EXEC / PRIVILEGED mode."});
-    g.add({"end", "End configuration mode\n", kConfig, 15, do_end, false, "Return to PRIVILEGED mode."});
-    CommandDef d{"do LINE$command", "Run an EXEC or PRIVILEGED command\nThe command to run\n", kConfig, 15, do_do,
+           "Leave a sub-mode for CONFIG, CONFIG for PRIVILEGED, or end the session from EXEC / PRIVILEGED mode."});
+    g.add({"end", "End configuration mode\n", kConfigModes, 15, do_end, false,
+           "Return to PRIVILEGED mode from CONFIG; from a sub-mode (interface) return to CONFIG, so that a "
+           "rendered running-config, whose sections end with 'end', replays. Ctrl-Z returns to PRIVILEGED from "
+           "any configuration mode."});
+    CommandDef d{"do LINE$command", "Run an EXEC or PRIVILEGED command\nThe command to run\n", kConfigModes, 15, do_do,
                  false, "Run an EXEC or PRIVILEGED command without leaving CONFIG mode."};
     d.raw_line = true;
     g.add(std::move(d));

@@ -61,21 +61,24 @@ Node make_node(const std::string& tok) {
     else if (t == "A.B.C.D") n.kind = NodeKind::ipv4;
     else if (t == "A.B.C.D/M") n.kind = NodeKind::ipv4_prefix;
     else if (t == "X:X::X:X") n.kind = NodeKind::ipv6;
-    else if (t.size() > 2 && t.front() == '(' && t.back() == ')') {
+    else if (auto open = t.find('('); open != std::string::npos && t.size() > open + 2 && t.back() == ')') {
         n.kind = NodeKind::range;
-        auto dash = t.find('-', 2);
+        n.prefix = t.substr(0, open);
+        for (char c : n.prefix)
+            if (!std::isalpha(static_cast<unsigned char>(c))) throw std::logic_error("bad range prefix " + t);
+        std::string r = t.substr(open);
+        auto dash = r.find('-', 2);
         if (dash == std::string::npos) throw std::logic_error("bad range " + t);
-        n.min = std::stoll(t.substr(1, dash - 1));
-        n.max = std::stoll(t.substr(dash + 1, t.size() - dash - 2));
+        n.min = std::stoll(r.substr(1, dash - 1));
+        n.max = std::stoll(r.substr(dash + 1, r.size() - dash - 2));
         if (n.min > n.max) throw std::logic_error("empty range " + t);
     } else {
         for (char c : t)
-            if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-                  c == '-' || c == '_'))
+            if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
                 throw std::logic_error("bad keyword '" + t + "'");
         n.kind = NodeKind::keyword;
     }
-    n.name = name.empty() ? (n.kind == NodeKind::keyword ? t : lower(t)) : name;
+    n.name = name.empty() ? lower(t) : name;
     return n;
 }
 
@@ -174,6 +177,21 @@ void expand(const Seq& seq, std::size_t k, std::vector<Node>& cur, std::vector<s
 
 }  // namespace
 
+const std::vector<ModeInfo>& modes() {
+    static const std::vector<ModeInfo> t = {
+        {kExec, "exec", kExec, "EXEC and PRIVILEGED"},
+        {kConfig, "config", kExec, "CONFIG"},
+        {kConfigIf, "config-if", kConfig, "INTERFACE"},
+    };
+    return t;
+}
+
+const ModeInfo& mode_info(Mode m) {
+    for (const auto& i : modes())
+        if (i.mode == m) return i;
+    return modes().front();
+}
+
 std::string Args::str(const std::string& name) const {
     auto it = v_.find(name);
     return it == v_.end() ? std::string() : it->second;
@@ -200,12 +218,21 @@ std::vector<Token> tokenize(std::string_view line) {
 bool node_accepts(const Node& n, const std::string& s) {
     if (s.empty() || s.size() > kMaxWord) return n.kind == NodeKind::line && !s.empty();
     switch (n.kind) {
-        case NodeKind::keyword: return lower(s) == n.text;
+        case NodeKind::keyword: return lower(s) == lower(n.text);
         case NodeKind::word:
         case NodeKind::secret: return s.find('|') == std::string::npos || s.size() > 1;
         case NodeKind::line: return true;
         case NodeKind::hostname: return valid_hostname(s);
         case NodeKind::range: {
+            if (!n.prefix.empty()) {
+                // "GigabitEthernet1", "gi1": an abbreviation of the word, then the number.
+                std::size_t d = 0;
+                while (d < s.size() && std::isalpha(static_cast<unsigned char>(s[d]))) ++d;
+                if (d == 0 || d == s.size() || !iprefix(s.substr(0, d), n.prefix)) return false;
+                Node plain = n;
+                plain.prefix.clear();
+                return node_accepts(plain, s.substr(d));
+            }
             std::size_t k = (s[0] == '-') ? 1 : 0;
             if (k == s.size() || s.size() > 19) return false;
             for (std::size_t j = k; j < s.size(); ++j)
@@ -293,7 +320,7 @@ Grammar::Walk Grammar::walk(const std::vector<Token>& toks, std::size_t count, M
             if (v->nodes.size() <= i) continue;
             const Node& n = v->nodes[i];
             if (n.kind == NodeKind::keyword) {
-                if (lower(in) == n.text) exact_kw.push_back(v);
+                if (lower(in) == lower(n.text)) exact_kw.push_back(v);
                 else if (iprefix(in, n.text)) {
                     partial_kw.push_back(v);
                     partial_words.insert(n.text);
@@ -362,7 +389,13 @@ Match Grammar::parse(std::string_view line, Mode mode, int privilege) const {
             val = std::string(line.substr(toks[i].offset));
             while (!val.empty() && std::isspace(static_cast<unsigned char>(val.back()))) val.pop_back();
         }
-        m.args.set(n.name, n.kind == NodeKind::keyword ? n.text : val);
+        std::string arg = n.kind == NodeKind::keyword ? n.text : val;
+        if (n.kind == NodeKind::range && !n.prefix.empty()) {
+            std::size_t d = 0;
+            while (d < val.size() && std::isalpha(static_cast<unsigned char>(val[d]))) ++d;
+            arg = val.substr(d);
+        }
+        m.args.set(n.name, arg);
         if (!masked.empty()) masked += ' ';
         masked += n.kind == NodeKind::secret ? "***" : (n.kind == NodeKind::keyword ? n.text : val);
         if (n.kind == NodeKind::line) break;

@@ -5,7 +5,11 @@
 //
 // Syntax tokens:  keyword | WORD | LINE (rest of line) | PASSWORD (secret word)
 //                 | HOSTNAME | (1-10) integer range | A.B.C.D | A.B.C.D/M | X:X::X:X
+//                 | Name(1-6) a number glued to a word ("GigabitEthernet1"; the
+//                   word may be abbreviated, the argument is the number)
 //   [ ... ] optional   { a | b } alternatives   TOKEN$name names the argument.
+// Keywords match case-insensitively and keep their spelling in help and the
+// reference ("GigabitEthernet").
 #pragma once
 #include <functional>
 #include <map>
@@ -15,9 +19,23 @@
 
 namespace cli {
 
-enum Mode : unsigned { kExec = 1u << 0, kConfig = 1u << 1 };
+enum Mode : unsigned { kExec = 1u << 0, kConfig = 1u << 1, kConfigIf = 1u << 2 };
 using ModeMask = unsigned;
-inline constexpr ModeMask kAllModes = kExec | kConfig;
+inline constexpr ModeMask kConfigModes = kConfig | kConfigIf;  // CONFIG and its sub-modes
+inline constexpr ModeMask kAllModes = kExec | kConfigModes;
+
+// One row per mode. A sub-mode is one row here, one command that enters it
+// (CommandDef::enters) and the commands registered for it; the shell keeps
+// its context (which interface) and MICS learns the mode's name.
+struct ModeInfo {
+    Mode mode;
+    const char* name;     // MICS session.mode name and prompt suffix: host/<name>#
+    Mode parent;          // where "end" and "exit" go from a sub-mode
+    const char* title;    // for the command reference
+};
+const std::vector<ModeInfo>& modes();
+const ModeInfo& mode_info(Mode m);
+inline bool is_submode(Mode m) { return (m & kConfigModes) && m != kConfig; }
 
 enum class NodeKind { keyword, word, secret, line, hostname, range, ipv4, ipv4_prefix, ipv6 };
 
@@ -27,6 +45,7 @@ struct Node {
     std::string name;  // argument name
     std::string help;
     long long min = 0, max = 0;
+    std::string prefix;  // range glued to a word: "GigabitEthernet" of GigabitEthernet(1-6)
 };
 
 // Named, typed arguments of a matched command (never positional).
@@ -55,6 +74,7 @@ struct CommandDef {
     bool pipes = false;  // accepts "| include ..." etc. (show commands)
     std::string doc;     // longer description for the command reference
     bool raw_line = false;  // its LINE takes '|' too: output filters belong to the inner command (do)
+    Mode enters = Mode(0);  // the sub-mode a successful run enters (offline --check follows it)
 };
 
 struct Token {

@@ -18,6 +18,7 @@ const Section kSections[] = {
     {"EXEC mode (prompt sentry>)", kExec, 1},
     {"PRIVILEGED mode (prompt sentry#, after enable)", kExec, 15},
     {"CONFIG mode (prompt sentry/config#, after configure terminal)", kConfig, 15},
+    {"INTERFACE mode (prompt sentry/config-if#, after interface GigabitEthernet N)", kConfigIf, 15},
 };
 
 // "hostname HOSTNAME$name" -> "hostname HOSTNAME"

@@ -42,6 +42,7 @@ char** rl_complete_cb(const char* text, int start, int end) { return g_shell->on
 int rl_ctrl_z_cb(int, int) {
     // Ctrl-Z in a config mode = "end", as on IOS.
     if (g_shell->mode() == kExec) return 0;
+    g_shell->set_ctrl_z();  // from a sub-mode too: straight back to PRIVILEGED
     rl_replace_line("end", 0);
     rl_point = rl_end;
     rl_redisplay();
@@ -124,8 +125,16 @@ std::vector<std::string> Shell::history() const {
 }
 
 std::string Shell::prompt() const {
-    if (mode_ == kConfig) return hostname_ + "/config#";
+    if (mode_ != kExec) return hostname_ + "/" + mode_info(mode_).name + "#";
     return hostname_ + (privilege_ >= 15 ? "#" : ">");
+}
+
+int Shell::enter_mode(Mode m, std::string context) {
+    // A sub-mode is configuration mode for MICS; its name goes along for the audit trail.
+    mics::Reply r = call("session.mode", json{{"mode", mode_info(m).name}}.dump());
+    if (!r.ok) return fail(r);
+    set_mode(m, std::move(context));
+    return kOk;
 }
 
 mics::Reply Shell::call(const std::string& op, const std::string& args_json) {
@@ -394,6 +403,17 @@ int Shell::run_line(const std::string& raw, std::size_t caret_base) {
     }
 
     Match m = g_.parse(line, mode_, privilege_);
+    if (m.status != Match::ok && m.status != Match::empty && is_submode(mode_)) {
+        // As on IOS, a line the sub-mode does not know but its parent does
+        // leaves the sub-mode and runs there ("ip route ..." after an interface block).
+        Mode parent = mode_info(mode_).parent;
+        Match pm = g_.parse(line, parent, privilege_);
+        if (pm.status == Match::ok) {
+            current_line_ = pm.masked_line;
+            if (int rc = enter_mode(parent); rc != kOk) return rc;
+            m = pm;
+        }
+    }
     switch (m.status) {
         case Match::empty: return kOk;
         case Match::invalid:

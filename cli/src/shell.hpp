@@ -54,7 +54,22 @@ public:
     std::string read_secret(const std::string& prompt);
 
     Mode mode() const { return mode_; }
-    void set_mode(Mode m) { mode_ = m; }
+    // The mode and, in a sub-mode, its context (the interface number).
+    void set_mode(Mode m, std::string context = {}) {
+        mode_ = m;
+        context_ = std::move(context);
+    }
+    const std::string& context() const { return context_; }
+    // Moves to mode m and tells MICS (which knows only exec / config / a sub-mode's
+    // name, for its checks and the audit trail). Prints the error on refusal.
+    int enter_mode(Mode m, std::string context = {});
+    // Ctrl-Z was pressed: the "end" it typed leaves every configuration mode.
+    bool take_ctrl_z() {
+        bool z = ctrl_z_;
+        ctrl_z_ = false;
+        return z;
+    }
+    void set_ctrl_z() { ctrl_z_ = true; }
     int privilege() const { return privilege_; }
     void set_privilege(int p) { privilege_ = p; }
     void set_hostname(std::string h) { hostname_ = std::move(h); }
@@ -98,6 +113,8 @@ private:
     const Grammar& g_;
     ShellOptions opt_;
     Mode mode_ = kExec;
+    std::string context_;             // sub-mode context: the interface number
+    bool ctrl_z_ = false;
     int privilege_ = 1;
     std::string hostname_ = "sentry";
     std::string user_;

@@ -185,16 +185,21 @@ const std::vector<OpDef>& op_table() {
          [](App& app, Session& s, const json&) {
              s.privilege = 1;
              s.mode = Mode::exec;
+             s.submode.clear();
              return session_json(s, app);
          }},
         {"session.mode", Who::session, 1, false,
          [](App& app, Session& s, const json& a) {
              std::string m = str_arg(a, "mode", 16);
-             if (m == "config") {
+             // A sub-mode (the shell's interface mode) is configuration mode here;
+             // only its name is kept, for the audit trail.
+             if (m == "config" || m == "config-if") {
                  if (s.privilege < 15) fail("denied", "configuration mode requires privilege level 15");
                  s.mode = Mode::config;
+                 s.submode = m == "config" ? "" : m;
              } else if (m == "exec") {
                  s.mode = Mode::exec;
+                 s.submode.clear();
              } else {
                  fail("bad_request", "unknown mode '" + m + "'");
              }
@@ -265,7 +270,7 @@ std::string App::dispatch(Session& s, const std::string& frame) {
     // The command line the user typed, for the audit trail (the shell masks secrets in it).
     std::string line = args.contains("line") && args["line"].is_string() ? args["line"].get<std::string>() : "";
     if (line.size() > 4096) line.resize(4096);
-    std::string mode = mode_name(s.mode);
+    std::string mode = mode_label(s);
     auto audit = [&](const std::string& result) {
         if (!line.empty() && s.authenticated) store_.audit({0, s.user, s.source, s.id, mode, line, result});
     };

@@ -18,6 +18,9 @@ struct Session {
     std::string source;        // client address as reported by sshd, or "console"
     int privilege = 0;         // 0 none, 1 EXEC, 15 PRIVILEGED
     Mode mode = Mode::exec;
+    // A configuration sub-mode's name ("config-if") while mode is config, for
+    // the audit trail; "" otherwise. MICS's checks see only `mode`.
+    std::string submode;
     int enable_failures = 0;
     // Set by sentry-sshd before it hands the connection to its unprivileged
     // pre-auth child: until a login succeeds only hello and auth.login pass.
@@ -25,5 +28,8 @@ struct Session {
 };
 
 inline const char* mode_name(Mode m) { return m == Mode::config ? "config" : "exec"; }
+inline std::string mode_label(const Session& s) {
+    return s.mode == Mode::config && !s.submode.empty() ? s.submode : mode_name(s.mode);
+}
 
 }  // namespace micsd

@@ -131,7 +131,7 @@ TEST_CASE("everyday abbreviations in EXEC and PRIVILEGED") {
     const Grammar& g = grammar();
     Match m = g.parse("sh run", kExec, 1);
     REQUIRE(m.status == Match::ok);
-    CHECK(m.cmd->syntax == "show running-config [all]");
+    CHECK(m.cmd->syntax == "show running-config [all] [LINE$section]");
     CHECK(m.cmd->pipes);
     CHECK(m.masked_line == "show running-config");
 
@@ -218,7 +218,8 @@ TEST_CASE("configuration commands live in CONFIG mode only") {
     CHECK(g.parse("conf t", kConfig, 15).status == Match::invalid);
 
     CHECK(help_tokens("", kConfig, 15) ==
-          V{"configure", "do", "end", "exit", "hostname", "ip", "no", "ntp", "service", "snmp-server", "timeout"});
+          V{"configure", "do", "end", "exit", "hostname", "interface", "ip", "no", "ntp", "service", "snmp-server",
+            "timeout"});
     CHECK(help_tokens("no ", kConfig, 15) == V{"hostname", "ip", "ntp", "snmp-server", "timeout"});
     CHECK(help_tokens("ip ", kConfig, 15) == V{"domain-name", "name-server", "route"});
     CHECK(help_tokens("no ip ", kConfig, 15) == V{"domain-name", "name-server", "route"});
