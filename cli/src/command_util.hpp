@@ -12,6 +12,8 @@ namespace cli {
 // Shared help for keywords that start many commands (one wording everywhere).
 inline constexpr const char* kShowHelp = "Show running system information\n";
 inline constexpr const char* kNoHelp = "Negate a command or set its defaults\n";
+inline constexpr const char* kDebugHelp = "Debugging functions\n";
+inline constexpr const char* kSentryHelp = "The ActiveSync proxy\n";  // after show / debug
 
 // One config.edit with a single edit; prints the error and returns kCommandError on failure.
 int config_edit(Shell& sh, const std::string& path, const std::string& op,
@@ -28,5 +30,7 @@ void register_archive_commands(Grammar& g);
 void register_service_commands(Grammar& g);
 void register_terminal_commands(Grammar& g);
 void register_interface_commands(Grammar& g);
+void register_platform_commands(Grammar& g);
+void register_diag_commands(Grammar& g);
 
 }  // namespace cli

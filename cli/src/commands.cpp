@@ -34,6 +34,8 @@ const Grammar& grammar() {
         register_service_commands(g);
         register_terminal_commands(g);
         register_interface_commands(g);
+        register_platform_commands(g);
+        register_diag_commands(g);
         return g;
     }();
     return g;

@@ -106,6 +106,7 @@ std::string App::init() {
     } else {
         revision_ = boot->id;
     }
+    booted_ = running_;
     // A confirm-or-revert timer survives a restart: fire it now if it is overdue.
     revert_ = store_.pending_revert();
     check_revert(std::int64_t(std::time(nullptr)));

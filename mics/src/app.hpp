@@ -69,6 +69,11 @@ public:
     // "erase startup-config": the next boot loads the factory configuration.
     std::string erase_startup();
 
+    // The configuration loaded by the last boot or reload: settings that take
+    // effect only then (fips) compare against it. reload (ops_system.cpp) sets it.
+    const Config& booted() const { return booted_; }
+    void set_booted(const Config& c) { booted_ = c; }
+
 private:
     std::optional<Revision> factory_revision() const;
 
@@ -80,6 +85,7 @@ private:
     LinkMap links_;
     Store store_;
     Config running_;
+    Config booted_;
     std::int64_t revision_ = 0;
     Supervisor* sup_ = nullptr;
     bool sentryd_pending_ = false;

@@ -241,7 +241,7 @@ const std::vector<OpDef>& op_table() {
                       {{"hostname", get_string(app.running(), "system.hostname")},
                        {"activesync", {{"servers", json::array()}}}}}};
          }},
-    }, with(archive_ops(), with(account_ops(), sentry_ops())));
+    }, with(archive_ops(), with(account_ops(), with(sentry_ops(), system_ops()))));
     return t;
 }
 

@@ -60,5 +60,6 @@ inline long long int_arg(const json& a, const char* key, long long min, long lon
 std::vector<OpDef> archive_ops();  // archive, audit and service ops (ops_archive.cpp)
 std::vector<OpDef> account_ops();  // users, lockout, SSH sessions (ops_accounts.cpp)
 std::vector<OpDef> sentry_ops();   // ActiveSync proxy reporting and control (ops_sentry.cpp)
+std::vector<OpDef> system_ops();   // reload, config status, FIPS, kernel parameters (ops_system.cpp)
 
 }  // namespace micsd::ops

@@ -187,12 +187,14 @@ TEST_CASE("privilege 1 sees only the EXEC commands") {
     CHECK(m.error_offset == 5);
 
     CHECK(help_tokens("", kExec, 1) == V{"enable", "exit", "show", "terminal"});
-    CHECK(help_tokens("show ", kExec, 1) == V{"history", "running-config", "service", "terminal", "version"});
+    CHECK(help_tokens("show ", kExec, 1) ==
+          V{"history", "httpd", "running-config", "sentry", "service", "terminal", "version"});
     CHECK(help_tokens("", kExec, 15) ==
-          V{"configure", "copy", "disable", "enable", "erase", "exit", "export", "import", "service", "show",
-            "terminal", "write"});
-    CHECK(help_tokens("show ", kExec, 15) == V{"archive", "audit", "history", "running-config", "service",
-                                               "startup-config", "terminal", "version"});
+          V{"configure", "copy", "curl", "disable", "enable", "erase", "exit", "export", "import", "install", "reload",
+            "service", "show", "software", "terminal", "tlscheck", "write"});
+    CHECK(help_tokens("show ", kExec, 15) == V{"FIPS", "archive", "audit", "history", "httpd", "kparam",
+                                               "running-config", "sentry", "service", "software", "startup-config",
+                                               "terminal", "version"});
 }
 
 TEST_CASE("configuration commands live in CONFIG mode only") {
@@ -218,9 +220,10 @@ TEST_CASE("configuration commands live in CONFIG mode only") {
     CHECK(g.parse("conf t", kConfig, 15).status == Match::invalid);
 
     CHECK(help_tokens("", kConfig, 15) ==
-          V{"configure", "do", "end", "exit", "hostname", "interface", "ip", "no", "ntp", "service", "snmp-server",
-            "timeout"});
-    CHECK(help_tokens("no ", kConfig, 15) == V{"hostname", "ip", "ntp", "snmp-server", "timeout"});
+          V{"certificate", "configure", "dbconfig", "debug", "do", "end", "exit", "fips", "hostname", "httpd",
+            "interface", "ip", "kparam", "no", "ntp", "service", "snmp-server", "software", "timeout"});
+    CHECK(help_tokens("no ", kConfig, 15) == V{"dbconfig", "debug", "fips", "hostname", "httpd", "ip", "kparam", "ntp",
+                                              "service", "snmp-server", "software", "timeout"});
     CHECK(help_tokens("ip ", kConfig, 15) == V{"domain-name", "name-server", "route"});
     CHECK(help_tokens("no ip ", kConfig, 15) == V{"domain-name", "name-server", "route"});
 }
@@ -285,12 +288,12 @@ TEST_CASE("completion in the real table") {
     const Grammar& g = grammar();
     CHECK(g.complete("sh", kExec, 1) == V{"show"});
     CHECK(g.complete("show r", kExec, 1) == V{"running-config"});
-    CHECK(g.complete("show s", kExec, 1) == V{"service"});
-    CHECK(g.complete("show s", kExec, 15) == V{"service", "startup-config"});
+    CHECK(g.complete("show s", kExec, 1) == V{"sentry", "service"});
+    CHECK(g.complete("show s", kExec, 15) == V{"sentry", "service", "software", "startup-config"});
     CHECK(g.complete("conf", kExec, 15) == V{"configure"});
     CHECK(g.complete("configure ", kExec, 15) == V{"confirm", "replace", "terminal"});
     CHECK(g.complete("e", kConfig, 15) == V{"end", "exit"});
-    CHECK(g.complete("no s", kConfig, 15) == V{"snmp-server"});
+    CHECK(g.complete("no s", kConfig, 15) == V{"service", "snmp-server", "software"});
 }
 
 TEST_CASE("terminal settings and session show commands are EXEC, privilege 1") {
@@ -323,7 +326,7 @@ TEST_CASE("terminal settings and session show commands are EXEC, privilege 1") {
     REQUIRE(m.status == Match::ok);
     CHECK(m.cmd->syntax == "show history");
     CHECK(m.cmd->pipes);
-    CHECK(g.complete("show h", kExec, 1) == V{"history"});
+    CHECK(g.complete("show h", kExec, 1) == V{"history", "httpd"});
     CHECK(g.complete("term", kExec, 1) == V{"terminal"});
 }
 
@@ -358,7 +361,7 @@ TEST_CASE("archive, rollback, revert timer, erase, export/import, audit and serv
     CHECK(m.args.has("sentry"));
     CHECK(m.args.has("restart"));
     CHECK(g.parse("service sentry restart", kExec, 1).status == Match::invalid);
-    CHECK(help_tokens("service ", kExec, 15) == V{"sentry", "snmp", "ssh"});
+    CHECK(help_tokens("service ", kExec, 15) == V{"sentry", "snmp", "splunk-forwarder", "ssh", "tomcat", "tomcat2"});
     CHECK(help_tokens("service ssh ", kExec, 15) == V{"restart", "start", "status", "stop"});
 }
 

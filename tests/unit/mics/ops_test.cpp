@@ -625,7 +625,8 @@ TEST_CASE("show running-config renders the running data") {
 
     r = call(*a.app, viewer, "show", {{"what", "running-config"}, {"all", true}});
     REQUIRE(code(r) == "ok");
-    CHECK(r["data"]["text"] == all_interfaces() + "hostname edge1\ntimeout 10\nsnmp-server community sentry-dev ro\nservice ssh 5\n");
+    CHECK(r["data"]["text"] == all_interfaces() + "hostname edge1\ntimeout 10\nsnmp-server community sentry-dev ro\nservice ssh 5\n" +
+          sentry_test::all_platform());
     CHECK(r["data"]["data"]["settings"]["dns.server"] == json::object());
 
     // A keyed family is an object {key: value} in the data and one line per entry in the text.

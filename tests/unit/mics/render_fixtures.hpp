@@ -12,4 +12,12 @@ inline std::string all_interfaces() {
     return s;
 }
 
+// What `show running-config all` prints last, for the factory platform
+// settings (config_fields_platform.cpp): fips, dbconfig, services, kparams.
+inline std::string all_platform() {
+    return "no fips\nno dbconfig\nservice ntp\nservice iptables enable\nkparam rp_filter 0\nkparam log_martians 0\n"
+           "kparam kernel_panic 0\nkparam tcp_sack 1\nkparam tcp_keepalive_time 7200\n"
+           "kparam tcp_keepalive_probes 9\nkparam tcp_keepalive_intvl 75\n";
+}
+
 }  // namespace sentry_test
