@@ -85,6 +85,10 @@ std::string App::init() {
         std::string community = mics::env_or("SENTRY_SNMP_COMMUNITY", "sentry-dev");
         if (std::string why = apply_edit(seed, "snmp.community", "set", Value(community)); !why.empty())
             return "SENTRY_SNMP_COMMUNITY: " + why;
+        // The first-boot admin is a configured user, the account of last resort
+        // (docs/accounts.md): `username admin secret hash ...` in running-config.
+        if (auto h = store_.account_hash("admin"))
+            apply_edit(seed, std::string(accounts::kSecret) + "[admin]", "set", Value(*h));
         auto id = store_.commit(to_json(seed), {"system", "local", "", "factory configuration"});
         if (!id || !store_.set_startup(id)) return "cannot store the factory configuration";
     }
@@ -221,6 +225,7 @@ void App::apply_all() {
 
 std::string App::commit(const Config& next, const Session& s, const std::string& line, std::int64_t* rev) {
     if (std::string why = validate(next); !why.empty()) return why;
+    if (std::string why = accounts::check_commit(running_, next, s.user); !why.empty()) return why;
     // The network applier runs before the revision is stored: it undoes its
     // own partial work, so a refused change leaves links, routes and the
     // revision history as they were.

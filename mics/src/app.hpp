@@ -2,6 +2,7 @@
 // their appliers. The socket server (server.cpp) calls dispatch() per frame.
 #pragma once
 #include "apply_network.hpp"
+#include "accounts.hpp"
 #include "config_model.hpp"
 #include "session.hpp"
 #include "store.hpp"
@@ -46,6 +47,9 @@ public:
     const Config& running() const { return running_; }
     std::int64_t revision() const { return revision_; }
     Store& store() { return store_; }
+    // Logged-in sessions (`show users`, `clear line`); the server removes a
+    // session's line when its connection closes.
+    accounts::Lines& lines() { return lines_; }
     const Options& options() const { return opt_; }
     long long uptime_s() const;
 
@@ -85,6 +89,7 @@ private:
     LinkMap links_;
     Store store_;
     Config running_;
+    accounts::Lines lines_;
     Config booted_;
     std::int64_t revision_ = 0;
     Supervisor* sup_ = nullptr;

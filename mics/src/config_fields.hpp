@@ -27,6 +27,13 @@ struct Field {
     // Inverse of render for `import configuration`: the value if the line's
     // words are this field's render form, else nullopt. Checks run afterwards.
     std::function<std::optional<Value>(const std::vector<std::string>&)> parse;
+    // Multi-line form (the login banner): called with the raw line before the
+    // word parsers; when the line opens this field's text block it reads the
+    // following lines with next_line (false at the end of the text) and sets
+    // out. Returns "" or why the block is malformed.
+    std::function<std::string(const std::string& line, const std::function<bool(std::string&)>& next_line,
+                               std::optional<Value>& out)>
+        parse_text;
 
     // Keyed family ("path[key]"); set when key_check is set. No defaults.
     std::function<std::string(const std::string& key)> key_check;  // "" ok, else reason

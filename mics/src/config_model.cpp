@@ -271,6 +271,28 @@ std::string parse_config(const std::string& text, const Config& keep, Config& ou
         std::vector<std::string> words = split_words(line);
         if (words.empty() || words[0][0] == '!') continue;  // blank or comment
         auto at = [&](const std::string& why) { return "line " + std::to_string(n) + ": " + why; };
+        if (!block) {  // a multi-line text block (banner) takes the lines up to its delimiter
+            auto next_line = [&](std::string& l) {
+                if (!std::getline(in, l)) return false;
+                ++n;
+                if (!l.empty() && l.back() == '\r') l.pop_back();
+                return l.size() <= 4096;
+            };
+            const Field* text_field = nullptr;
+            std::optional<Value> tv;
+            for (const auto& f : table()) {
+                if (!f.parse_text) continue;
+                if (std::string why = f.parse_text(line, next_line, tv); !why.empty()) return at(why);
+                if (tv) {
+                    text_field = &f;
+                    break;
+                }
+            }
+            if (text_field) {
+                if (std::string why = apply_edit(next, text_field->info.path, "set", tv); !why.empty()) return at(why);
+                continue;
+            }
+        }
         std::string path;
         std::optional<Value> v;
         if (block) {

@@ -1,5 +1,6 @@
 // The MICS op table: every op with who may call it, and its handler.
 // Privilege and mode are checked here, never trusted from the shell.
+#include "accounts.hpp"
 #include "app.hpp"
 #include "ops_detail.hpp"
 #include "password.hpp"
@@ -60,7 +61,8 @@ json show(App& app, Session& s, const json& a) {
     // Per-subject privilege, mirroring the grammar: the shell hiding a command is not enough.
     if (what == "startup-config" && s.privilege < 15) fail("denied", "privilege level 15 required");
     if (what == "running-config" || what == "startup-config") {
-        Config c = app.running();
+        // Password hashes and keys only for privilege 15 (accounts.hpp).
+        Config c = s.privilege >= 15 ? app.running() : accounts::mask_secrets(app.running());
         std::int64_t rev = app.revision();
         if (what == "startup-config") {
             auto id = app.store().startup_id();
@@ -129,31 +131,7 @@ std::vector<OpDef> with(std::vector<OpDef> base, std::vector<OpDef> more) {
 const std::vector<OpDef>& op_table() {
     static const std::vector<OpDef> t = with({
         {"hello", Who::anyone, 0, false, [](App& app, Session&, const json&) { return hello(app); }},
-        {"auth.login", Who::trusted, 0, false,
-         [](App& app, Session& s, const json& a) -> json {
-             std::string user = str_arg(a, "user", 64);
-             std::string pw = str_arg(a, "password", 128);
-             std::string source = str_arg(a, "source", 64, false);
-             auto hash = app.store().account_hash(user);
-             bool ok;
-             if (hash) {
-                 ok = verify_password(pw, *hash);
-             } else {
-                 burn_dummy_verify(pw);  // same cost and answer for unknown users
-                 ok = false;
-             }
-             app.store().audit({0, user, source, "", "login", "login via " + str_arg(a, "service", 16, false),
-                                ok ? "success" : "failure"});
-             if (!ok) fail("auth_failed", "Authentication failed");
-             s.trusted = false;  // from now on this connection is the user's, nothing more
-             s.login_only = false;
-             s.authenticated = true;
-             s.user = user;
-             s.source = source.empty() ? "unknown" : source;
-             s.privilege = 1;
-             s.id = new_session_id();
-             return session_json(s, app);
-         }},
+        // auth.login and auth.pubkey: ops_accounts.cpp (lockout, lines).
         {"session.local", Who::trusted, 0, false,
          [](App& app, Session& s, const json& a) -> json {
              s.trusted = false;
@@ -163,6 +141,7 @@ const std::vector<OpDef>& op_table() {
              if (s.source.empty()) s.source = "console";
              s.privilege = 1;
              s.id = new_session_id();
+             app.lines().add(s, "console", std::int64_t(std::time(nullptr)));
              app.store().audit({0, s.user, s.source, s.id, "login", "local console session", "success"});
              return session_json(s, app);
          }},
@@ -228,9 +207,9 @@ const std::vector<OpDef>& op_table() {
              const Config& c = app.running();
              return {{"banner", get_string(c, "ssh.banner")},
                      {"max_sessions", get_int(c, "ssh.max_sessions")},
-                     {"grace_time_s", 60},
+                     {"grace_time_s", get_int(c, "ssh.grace_time")},
                      {"idle_timeout_min", get_int(c, "system.cli.timeout")},
-                     {"enabled", true}};
+                     {"enabled", std::get<bool>(get(c, "ssh.enabled"))}};
          }},
         {"service.config", Who::trusted, 0, false,
          [](App& app, Session&, const json& a) -> json {
@@ -280,7 +259,7 @@ std::string App::dispatch(Session& s, const std::string& frame) {
         return error_reply(id, "unknown_op", "unknown op '" + op + "'").dump();
     }
     std::string denied;
-    if (s.login_only && op != "hello" && op != "auth.login")
+    if (s.login_only && op != "hello" && op != "auth.login" && op != "auth.pubkey")
         denied = "this connection may only log in";
     else switch (def->who) {
         case Who::anyone: break;
@@ -293,6 +272,7 @@ std::string App::dispatch(Session& s, const std::string& frame) {
             else if (def->config_mode && s.mode != Mode::config) denied = "configuration mode required";
             break;
     }
+    if (s.authenticated) lines_.touch(s.id, std::int64_t(std::time(nullptr)));  // `show users` idle time
     if (!denied.empty()) {
         audit("denied: " + denied);
         return error_reply(id, "denied", denied).dump();

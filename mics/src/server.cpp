@@ -138,8 +138,10 @@ void Server::on_writable(Conn& c) {
 }
 
 void Server::close_conn(Conn& c) {
-    if (c.s.authenticated)
+    if (c.s.authenticated) {
         app_.store().audit({0, c.s.user, c.s.source, c.s.id, mode_name(c.s.mode), "logout", "success"});
+        app_.lines().remove(c.s.id);
+    }
     ::close(c.fd);
     c.fd = -1;
 }
@@ -199,6 +201,10 @@ int Server::run() {
                 c.out.clear();
             }
             if (!c.out.empty()) on_writable(c);
+            if (c.s.authenticated && app_.lines().kill_requested(c.s.id)) {  // `clear line`
+                c.closing = true;
+                c.out.clear();
+            }
         }
         for (auto it = conns_.begin(); it != conns_.end();) {
             if ((*it)->closing && (*it)->out.empty()) {

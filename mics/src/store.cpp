@@ -25,6 +25,13 @@ const char* const kMigrations[] = {
     // 1 -> 2: the pending confirm-or-revert timer (at most one).
     "CREATE TABLE pending_revert(one INTEGER PRIMARY KEY CHECK(one = 1), revision INTEGER NOT NULL,"
     "  deadline INTEGER NOT NULL, minutes INTEGER NOT NULL, user TEXT NOT NULL, session TEXT NOT NULL);",
+    // 2 -> 3: login failures / lockout per account and the password history
+    // (accounts area, ops_accounts_state.cpp).
+    "CREATE TABLE lockout(name TEXT PRIMARY KEY, failures INTEGER NOT NULL, first_failure INTEGER NOT NULL,"
+    "  locked_until INTEGER NOT NULL);"
+    "CREATE TABLE password_history(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL,"
+    "  hash TEXT NOT NULL, time INTEGER NOT NULL);"
+    "CREATE INDEX password_history_name ON password_history(name, id);",
 };
 
 struct Stmt {

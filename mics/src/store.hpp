@@ -72,6 +72,9 @@ public:
     std::vector<AuditRecord> audit_tail(int n) const;
 
     const std::string& last_error() const { return err_; }
+    // For an area's own statements on the tables its migration created
+    // (ops_accounts_state.cpp: lockout, password history).
+    sqlite3* handle() const { return db_; }
 
 private:
     bool exec(const char* sql);

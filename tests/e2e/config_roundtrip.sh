@@ -31,12 +31,30 @@ ip route 10.1.0.0 255.255.0.0 10.0.0.3
 ip route 0.0.0.0 0.0.0.0 10.0.0.1
 ip route 10.9.0.0 255.255.0.0 10.0.0.9
 no ip route 10.9.0.0 255.255.0.0
+username rt password
+Rt-user-Passw0rd
+Rt-user-Passw0rd
+password-policy lockout attempts 5
+password-policy history 10
+banner login ^C
+Round trip banner
+  with two lines
+^C
+ip ssh grace-time 90
 end
 EOF2
 ) || fail "configuring: $out"
 grep -q '^%' <<<"$out" && fail "a line was refused: $out"
 running > "$SAVED/first.orig" || fail "show running-config"
 first=$(cat "$SAVED/first.orig")
+# Users render with their hash (privilege 15 sees it; this console session is
+# level 1 and sees ***); the comparison and the replay use the level-15 text.
+grep -qx 'username admin secret \*\*\*' <<<"$first" || fail "admin not rendered masked: $first"
+grep -qx 'username rt secret \*\*\*' <<<"$first" || fail "rt not rendered masked: $first"
+{ printf 'enable\n%s\nshow running-config\n' "$ENABLE_PW"; } | cli > "$SAVED/first.orig" || fail "show running-config (15)"
+first=$(cat "$SAVED/first.orig")
+grep -q '^username rt secret hash \$y\$' <<<"$first" || fail "rt hash not rendered at level 15: $first"
+first_nousers=$(grep -v '^username ' <<<"$first")
 expected='ip route 0.0.0.0 0.0.0.0 10.0.0.1
 ip route 10.1.0.0 255.255.0.0 10.0.0.3
 ip route 192.168.0.0 255.255.0.0 10.0.0.2
@@ -47,9 +65,16 @@ ntp pool.ntp.org 1
 ntp 192.0.2.123 3
 hostname gw.example.com
 timeout 0
+password-policy history 10
+password-policy lockout attempts 5
 snmp-server community rt-community ro
-service ssh 3'
-[ "$first" = "$expected" ] || fail "running-config on the first appliance:
+banner login ^C
+Round trip banner
+  with two lines
+^C
+service ssh 3
+ip ssh grace-time 90'
+[ "$first_nousers" = "$expected" ] || fail "running-config on the first appliance:
 $first
 --- expected:
 $expected"
@@ -69,7 +94,7 @@ start_appliance
 out=$({ echo 'configure terminal'; printf '%s\n' "$first"; echo 'end'; } | priv 2>&1) || fail "replay: $out"
 grep -q '^%' <<<"$out" && fail "a replayed line was refused: $out"
 second=$(running) || fail "show running-config (second): $second"
-running > "$SAVED/second" || fail "show running-config (second)"
+{ printf 'enable\n%s\nshow running-config\n' "$ENABLE_PW"; } | cli > "$SAVED/second" || fail "show running-config (second)"
 cmp -s "$SAVED/first.orig" "$SAVED/second" || fail "round trip differs:
 $(diff "$SAVED/first.orig" "$SAVED/second")"
 echo "ok - show running-config replays byte for byte on a fresh appliance ($SECONDS s)"
@@ -89,7 +114,7 @@ EOF2
 grep -qx 'ip route 0.0.0.0 0.0.0.0 10.0.0.1' "$TEST_STATE_DIR/exports/rt.cfg" || fail "export body: $(cat "$TEST_STATE_DIR/exports/rt.cfg")"
 [ "$(running)" != "$first" ] || fail "the no-forms changed nothing"
 out=$(echo 'import configuration rt.cfg' | priv 2>&1) || fail "import: $out"
-running > "$SAVED/imported" || fail "show running-config (imported)"
+{ printf 'enable\n%s\nshow running-config\n' "$ENABLE_PW"; } | cli > "$SAVED/imported" || fail "show running-config (imported)"
 cmp -s "$SAVED/first.orig" "$SAVED/imported" || fail "export/import differs:
 $(diff "$SAVED/first.orig" "$SAVED/imported")"
 echo "ok - export/import round trip ($SECONDS s)"

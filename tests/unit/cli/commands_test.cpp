@@ -188,13 +188,13 @@ TEST_CASE("privilege 1 sees only the EXEC commands") {
 
     CHECK(help_tokens("", kExec, 1) == V{"enable", "exit", "show", "terminal"});
     CHECK(help_tokens("show ", kExec, 1) ==
-          V{"history", "httpd", "running-config", "sentry", "service", "terminal", "version"});
+          V{"history", "httpd", "running-config", "sentry", "service", "ssh", "terminal", "users", "version"});
     CHECK(help_tokens("", kExec, 15) ==
-          V{"configure", "copy", "curl", "disable", "enable", "erase", "exit", "export", "import", "install", "reload",
+          V{"clear", "configure", "copy", "curl", "disable", "enable", "erase", "exit", "export", "import", "install", "reload",
             "service", "show", "software", "terminal", "tlscheck", "write"});
     CHECK(help_tokens("show ", kExec, 15) == V{"FIPS", "archive", "audit", "history", "httpd", "kparam",
-                                               "running-config", "sentry", "service", "software", "startup-config",
-                                               "terminal", "version"});
+                                               "running-config", "sentry", "service", "software", "ssh",
+                                               "startup-config", "terminal", "users", "version"});
 }
 
 TEST_CASE("configuration commands live in CONFIG mode only") {
@@ -220,12 +220,14 @@ TEST_CASE("configuration commands live in CONFIG mode only") {
     CHECK(g.parse("conf t", kConfig, 15).status == Match::invalid);
 
     CHECK(help_tokens("", kConfig, 15) ==
-          V{"certificate", "configure", "dbconfig", "debug", "do", "end", "exit", "fips", "hostname", "httpd",
-            "interface", "ip", "kparam", "no", "ntp", "service", "snmp-server", "software", "timeout"});
-    CHECK(help_tokens("no ", kConfig, 15) == V{"dbconfig", "debug", "fips", "hostname", "httpd", "ip", "kparam", "ntp",
-                                              "service", "snmp-server", "software", "timeout"});
-    CHECK(help_tokens("ip ", kConfig, 15) == V{"domain-name", "name-server", "route"});
-    CHECK(help_tokens("no ip ", kConfig, 15) == V{"domain-name", "name-server", "route"});
+          V{"banner", "certificate", "configure", "dbconfig", "debug", "do", "enable", "end", "exit", "fips",
+            "hostname", "httpd", "interface", "ip", "kparam", "no", "ntp", "password-policy", "service",
+            "snmp-server", "software", "timeout", "username"});
+    CHECK(help_tokens("no ", kConfig, 15) == V{"banner", "dbconfig", "debug", "fips", "hostname", "httpd", "ip", "kparam",
+                                              "ntp", "password-policy", "service", "snmp-server", "software", "timeout",
+                                              "username"});
+    CHECK(help_tokens("ip ", kConfig, 15) == V{"domain-name", "name-server", "route", "ssh"});
+    CHECK(help_tokens("no ip ", kConfig, 15) == V{"domain-name", "name-server", "route", "ssh"});
 }
 
 TEST_CASE("ambiguous and incomplete lines in the real table") {

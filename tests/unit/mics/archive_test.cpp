@@ -247,7 +247,8 @@ TEST_CASE("export writes CLI text under exports/; import is all or nothing") {
     ss << f.rdbuf();
     std::string text = ss.str();
     CHECK(text.rfind("! Sentry configuration export: revision ", 0) == 0);
-    CHECK(text.find("\nhostname edge1\nsnmp-server community sentry-dev ro\n") != std::string::npos);
+    CHECK(text.find("\nhostname edge1\nusername admin secret hash $y$") != std::string::npos);
+    CHECK(text.find("\nsnmp-server community sentry-dev ro\n") != std::string::npos);
     CHECK((fs::status(b.dir + "/exports").permissions() & fs::perms::others_all) == fs::perms::none);
 
     for (const std::string& bad : std::vector<std::string>{"../x", "a/b", ".hidden", "", std::string(129, 'a'), "sp ace"})
@@ -278,8 +279,13 @@ TEST_CASE("export writes CLI text under exports/; import is all or nothing") {
     CHECK(b.app->revision() == rev);
     CHECK(hostname(*b.app) == "edge1");
 
-    // Settings absent from the file go back to their defaults (replace, not merge).
-    write_file(b.exports("min.cfg"), "timeout 3\n");
+    // Settings absent from the file go back to their defaults (replace, not merge);
+    // a file without any user is refused (the account of last resort).
+    write_file(b.exports("nouser.cfg"), "timeout 3\n");
+    CHECK(message(call(*b.app, s, "config.import", {{"file", "nouser.cfg"}})).find("account of last resort") !=
+          std::string::npos);
+    const std::string admin = std::get<std::string>(b.app->running().values.at("user.secret[admin]"));
+    write_file(b.exports("min.cfg"), "timeout 3\nusername admin secret hash " + admin + "\n");
     REQUIRE(code(call(*b.app, s, "config.import", {{"file", "min.cfg"}})) == "ok");
     CHECK(hostname(*b.app) == "sentry");
     CHECK(get_int(b.app->running(), "system.cli.timeout") == 3);

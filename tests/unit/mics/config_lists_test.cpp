@@ -86,8 +86,8 @@ TEST_CASE("family entries: set, replace, delete; no defaults") {
     CHECK(c.values.count("dns.domain") == 0);
 
     // render(all) invents nothing for families.
-    CHECK(render(Config{}, true) == all_interfaces() + "hostname sentry\ntimeout 10\nservice ssh 5\n" +
-          sentry_test::all_platform());
+    CHECK(render(Config{}, true) == all_interfaces() + "hostname sentry\ntimeout 10\n" + sentry_test::all_accounts() +
+                                        sentry_test::all_ssh() + sentry_test::all_platform());
 }
 
 TEST_CASE("family validation names the entry and the reason") {
@@ -143,8 +143,8 @@ TEST_CASE("family validation names the entry and the reason") {
 TEST_CASE("render order: routes by network then mask, servers by index, before the host name") {
     Config c = full();
     CHECK(render(c) == kFullText);
-    CHECK(render(c, true) == all_interfaces() + kFullText + "service ssh 5\n" +
-          sentry_test::all_platform());
+    CHECK(render(c, true) == all_interfaces() + kFullText + sentry_test::all_accounts() + sentry_test::all_ssh() +
+                                 sentry_test::all_platform());
 }
 
 TEST_CASE("JSON round trip keeps flat keys and existing configs load unchanged") {

@@ -224,20 +224,20 @@ TEST_CASE("validate checks every stored value") {
 TEST_CASE("render omits defaults; render(all) includes them in canonical order") {
     Config c;
     CHECK(render(c) == "");
-    CHECK(render(c, true) == all_interfaces() + "hostname sentry\ntimeout 10\nservice ssh 5\n" +
-          sentry_test::all_platform());
+    CHECK(render(c, true) == all_interfaces() + "hostname sentry\ntimeout 10\n" + sentry_test::all_accounts() +
+                                 sentry_test::all_ssh() + sentry_test::all_platform());
 
     REQUIRE(set(c, "ssh.max_sessions", 3LL) == "");
     REQUIRE(set(c, "snmp.community", std::string("s3cret")) == "");
     REQUIRE(set(c, "system.hostname", std::string("edge1")) == "");
     // Insertion order does not matter: the field table's order does.
     CHECK(render(c) == "hostname edge1\nsnmp-server community s3cret ro\nservice ssh 3\n");
-    CHECK(render(c, true) == all_interfaces() + "hostname edge1\ntimeout 10\nsnmp-server community s3cret ro\nservice ssh 3\n" +
-          sentry_test::all_platform());
+    CHECK(render(c, true) == all_interfaces() + "hostname edge1\ntimeout 10\n" + sentry_test::all_accounts() +
+                                 "snmp-server community s3cret ro\n" + sentry_test::all_ssh(3) + sentry_test::all_platform());
 
-    // The banner has no CLI line yet, so it never renders.
+    // The banner renders as a `banner login ^C` block (config_fields_ssh.cpp).
     REQUIRE(set(c, "ssh.banner", std::string("hello")) == "");
-    CHECK(render(c).find("hello") == std::string::npos);
+    CHECK(render(c).find("\nbanner login ^C\nhello\n^C\n") != std::string::npos);
 }
 
 TEST_CASE("JSON round trip") {

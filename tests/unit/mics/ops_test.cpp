@@ -146,10 +146,11 @@ TEST_CASE("init creates the state layout, the factory config and the generated f
     CHECK_FALSE(fs::exists(st + "/initial-admin-password"));
     CHECK_FALSE(fs::exists(st + "/initial-enable-secret"));
 
-    // Factory configuration: the dev community only, saved as startup.
+    // Factory configuration: the dev community and the admin user, saved as startup.
     CHECK(a.app->revision() > 0);
     CHECK(a.app->store().startup_id() == a.app->revision());
-    CHECK(a.app->running().values.size() == 1);
+    CHECK(a.app->running().values.size() == 2);
+    CHECK(a.app->running().values.count("user.secret[admin]") == 1);
     CHECK(get_string(a.app->running(), "snmp.community") == "sentry-dev");
     CHECK(get_string(a.app->running(), "system.hostname") == "sentry");
     auto rev = a.app->store().latest();
@@ -616,7 +617,7 @@ TEST_CASE("show running-config renders the running data") {
     Session viewer = login(*a.app);  // privilege 1 may look
     json r = call(*a.app, viewer, "show", {{"what", "running-config"}});
     REQUIRE(code(r) == "ok");
-    CHECK(r["data"]["text"] == "hostname edge1\nsnmp-server community sentry-dev ro\n");
+    CHECK(r["data"]["text"] == "hostname edge1\nusername admin secret ***\nsnmp-server community sentry-dev ro\n");
     CHECK(r["data"]["data"]["revision"] == a.app->revision());
     CHECK(r["data"]["data"]["settings"]["system.hostname"] == "edge1");
     CHECK(r["data"]["data"]["settings"]["system.cli.timeout"] == 10);
@@ -625,8 +626,9 @@ TEST_CASE("show running-config renders the running data") {
 
     r = call(*a.app, viewer, "show", {{"what", "running-config"}, {"all", true}});
     REQUIRE(code(r) == "ok");
-    CHECK(r["data"]["text"] == all_interfaces() + "hostname edge1\ntimeout 10\nsnmp-server community sentry-dev ro\nservice ssh 5\n" +
-          sentry_test::all_platform());
+    CHECK(r["data"]["text"] == all_interfaces() + "hostname edge1\ntimeout 10\nusername admin secret ***\n" +
+                                    sentry_test::all_accounts() + "snmp-server community sentry-dev ro\n" +
+                                    sentry_test::all_ssh() + sentry_test::all_platform());
     CHECK(r["data"]["data"]["settings"]["dns.server"] == json::object());
 
     // A keyed family is an object {key: value} in the data and one line per entry in the text.
@@ -637,7 +639,7 @@ TEST_CASE("show running-config renders the running data") {
     r = call(*a.app, viewer, "show", {{"what", "running-config"}});
     REQUIRE(code(r) == "ok");
     CHECK(r["data"]["data"]["settings"]["dns.server"] == json{{"1", "10.0.0.54"}});
-    CHECK(r["data"]["text"] == "ip name-server 10.0.0.54 1\nhostname edge1\nsnmp-server community sentry-dev ro\n");
+    CHECK(r["data"]["text"] == "ip name-server 10.0.0.54 1\nhostname edge1\nusername admin secret ***\nsnmp-server community sentry-dev ro\n");
 }
 
 TEST_CASE("show: version, unknown and missing 'what'") {
@@ -667,9 +669,12 @@ TEST_CASE("config.save makes startup-config follow running-config") {
     REQUIRE(code(r) == "ok");
     std::int64_t rev = r["data"]["revision"];
 
+    // Privilege 15 sees the first-boot admin with its hash.
+    const std::string admin =
+        "username admin secret hash " + std::get<std::string>(a.app->running().values.at("user.secret[admin]")) + "\n";
     r = call(*a.app, s, "show", {{"what", "startup-config"}});
     REQUIRE(code(r) == "ok");
-    CHECK(r["data"]["text"] == "snmp-server community sentry-dev ro\n");
+    CHECK(r["data"]["text"] == admin + "snmp-server community sentry-dev ro\n");
     CHECK(r["data"]["data"]["revision"] == factory);
 
     // write memory works from CONFIG (through 'do') and EXEC alike.
@@ -680,7 +685,7 @@ TEST_CASE("config.save makes startup-config follow running-config") {
 
     r = call(*a.app, s, "show", {{"what", "startup-config"}});
     REQUIRE(code(r) == "ok");
-    CHECK(r["data"]["text"] == "hostname edge1\nsnmp-server community sentry-dev ro\n");
+    CHECK(r["data"]["text"] == "hostname edge1\n" + admin + "snmp-server community sentry-dev ro\n");
     CHECK(std::string(r["data"]["text"]).find("hostname edge1") != std::string::npos);
     CHECK(r["data"]["data"]["revision"] == rev);
 }

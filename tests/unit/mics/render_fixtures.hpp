@@ -20,4 +20,20 @@ inline std::string all_platform() {
            "kparam tcp_keepalive_probes 9\nkparam tcp_keepalive_intvl 75\n";
 }
 
+// What `show running-config all` prints for the factory password policy and
+// lockout settings (config_fields_accounts.cpp), after `timeout N`.
+inline std::string all_accounts() {
+    return "password-policy min-length 8\npassword-policy max-length 128\npassword-policy character-classes 3\n"
+           "password-policy history 5\npassword-policy lockout attempts 3\npassword-policy lockout window 15\n"
+           "password-policy lockout time 15\n";
+}
+
+// What `show running-config all` prints for the SSH settings
+// (config_fields_ssh.cpp) with the factory banner and max_sessions n.
+inline std::string all_ssh(int n = 5) {
+    return "banner login ^C\nAuthorized use only. Activity on this system is monitored and recorded.\n"
+           "Disconnect now if you are not an authorized user.\n^C\nservice ssh\nservice ssh " +
+           std::to_string(n) + "\nip ssh grace-time 60\n";
+}
+
 }  // namespace sentry_test

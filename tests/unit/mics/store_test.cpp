@@ -46,7 +46,7 @@ void raw_exec(const std::string& db, const char* sql) {
 }
 
 // The number of shipped migrations; bump with each appended step.
-constexpr int kSchemaVersion = 2;  // 2: pending_revert
+constexpr int kSchemaVersion = 3;  // 2: pending_revert, 3: lockout + password history
 
 }  // namespace
 
