@@ -1,6 +1,7 @@
 #include "connection.hpp"
 
 #include "cli_spawn.hpp"
+#include "host_keys.hpp"
 
 #include "mics/log.hpp"
 
@@ -55,7 +56,8 @@ public:
 
     int run() {
         arm_grace_alarm(cfg_.settings.grace_time_s, cfg_.peer_ip);
-        ssh_set_auth_methods(session_, SSH_AUTH_METHOD_PASSWORD | SSH_AUTH_METHOD_INTERACTIVE);
+        ssh_set_auth_methods(session_, SSH_AUTH_METHOD_PUBLICKEY | SSH_AUTH_METHOD_PASSWORD |
+                                           SSH_AUTH_METHOD_INTERACTIVE);
         if (ssh_handle_key_exchange(session_) != SSH_OK) {
             mics::log_info("key exchange with " + cfg_.peer_ip + " failed: " +
                            printable(ssh_get_error(session_), 200));
@@ -111,8 +113,28 @@ private:
                         done = attempt(kbdint_user_, a ? a : "");
                     }
                     break;
+                case SSH_AUTH_METHOD_PUBLICKEY: {
+                    const char* u = ssh_message_auth_user(m);
+                    // Message API, deprecated like the password accessor above.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+                    std::string key = public_key_line(ssh_message_auth_pubkey(m));
+                    int state = ssh_message_auth_publickey_state(m);
+#pragma GCC diagnostic pop
+                    if (state == SSH_PUBLICKEY_STATE_NONE && !key.empty()) {
+                        // "Would this key do?": yes for any well-formed key, so
+                        // the answer says nothing about which users or keys
+                        // exist; MICS decides once the client has signed.
+                        ssh_message_auth_reply_pk_ok_simple(m);
+                        ssh_message_free(m);
+                        continue;
+                    }
+                    if (state == SSH_PUBLICKEY_STATE_VALID && !key.empty())
+                        done = attempt_pubkey(u ? u : "", key);
+                    break;
+                }
                 default:
-                    break;  // none / publickey: plain failure listing our methods
+                    break;  // none: plain failure listing our methods
                 }
                 if (done) {
                     ssh_message_auth_reply_success(m, 0);
@@ -156,7 +178,23 @@ private:
                            ": malformed or over-long credentials");
             return false;
         }
-        mics::Reply r = mics_.call("auth.login", login_args(user, password, cfg_.peer_ip), 15000);
+        return finish_attempt(user, mics_.call("auth.login", login_args(user, password, cfg_.peer_ip), 15000));
+    }
+
+    // A public key whose signature libssh verified; MICS says whether it is
+    // the user's key. Not counted as a failure: clients try each of their keys.
+    bool attempt_pubkey(std::string_view user, const std::string& key) {
+        if (!mics_ok_ || !valid_user(user)) return false;
+        nlohmann::json a = {{"user", std::string(user)}, {"key", key}, {"source", cfg_.peer_ip}};
+        mics::Reply r = mics_.call("auth.pubkey", a.dump(), 15000);
+        if (!r.ok && r.code == "auth_failed") {
+            mics::log_info("public key refused for user '" + printable(user) + "' from " + cfg_.peer_ip);
+            return false;
+        }
+        return finish_attempt(user, r);
+    }
+
+    bool finish_attempt(std::string_view user, const mics::Reply& r) {
         if (!r.ok) {
             ++failures_;
             if (r.code == "transport") {
@@ -246,6 +284,10 @@ private:
                 if (::waitpid(child_->pid, &st, WNOHANG) == child_->pid) {
                     child_exited_ = true;
                     child_status_ = st;
+                    if (watch_fd_ >= 0) {  // MICS should see the logout now, not when we exit
+                        to_remove_.push_back(watch_fd_);
+                        watch_fd_ = -1;
+                    }
                     drain_deadline = Clock::now() + std::chrono::seconds(2);
                 }
             }
@@ -321,7 +363,11 @@ private:
             mics::log_error("cannot start shell for " + cfg_.peer_ip + ": " + err);
             return false;
         }
-        // The MICS session now belongs to the shell; this process keeps no copy.
+        // The MICS session now belongs to the shell. This process keeps only a
+        // duplicate it never reads or writes: MICS closing the session
+        // (`clear line`) shows up as a hang-up on it, and ends the shell.
+        watch_fd_ = ::dup(mics_.fd());
+        if (watch_fd_ >= 0) ssh_event_add_fd(event_, watch_fd_, POLLRDHUP, &Connection::on_mics_hup, this);
         mics_.close();
         child_ = *p;
         for (int fd : {p->pty_master, p->stdout_fd, p->stderr_fd}) {
@@ -425,6 +471,23 @@ private:
 
     static void on_close(ssh_session, ssh_channel, void* u) { self(u)->remote_closed_ = true; }
 
+    static int on_mics_hup(socket_t fd, int revents, void* u) {
+        auto* c = self(u);
+        if (!(revents & (POLLRDHUP | POLLHUP | POLLERR))) return 0;
+        for (int r : c->to_remove_)
+            if (r == fd) return 0;
+        c->to_remove_.push_back(fd);
+        c->watch_fd_ = -1;
+        if (c->child_ && !c->child_exited_) {
+            mics::log_info("MICS ended the session of user '" + printable(c->user_) + "' from " +
+                           c->cfg_.peer_ip + " (clear line)");
+            static const char msg[] = "\r\n% Session ended by an administrator (clear line)\r\n";
+            if (c->channel_ && !c->remote_closed_) ssh_channel_write_stderr(c->channel_, msg, sizeof msg - 1);
+            ::kill(c->child_->pid, SIGHUP);  // reaped by serve()'s loop like any exit
+        }
+        return 0;
+    }
+
     static int on_output(socket_t fd, int revents, void* u) {
         auto* c = self(u);
         char buf[8192];
@@ -480,6 +543,7 @@ private:
     int child_status_ = 0;
     int open_outputs_ = 0;
     std::vector<int> to_remove_;
+    int watch_fd_ = -1;  // duplicate of the shell's MICS session, polled for hang-up only
 };
 
 }  // namespace

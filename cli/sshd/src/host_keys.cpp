@@ -113,4 +113,13 @@ std::string fingerprint(ssh_key key) {
     return out;
 }
 
+std::string public_key_line(ssh_key key) {
+    if (!key) return {};
+    char* b64 = nullptr;
+    if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK || !b64) return {};
+    std::string out = std::string(ssh_key_type_to_char(ssh_key_type(key))) + " " + b64;
+    ssh_string_free_char(b64);
+    return out.size() <= 8300 ? out : std::string();
+}
+
 }  // namespace sshd

@@ -24,4 +24,9 @@ bool load_host_keys(const std::string& dir, bool check_only, std::vector<ssh_key
 // "SHA256:..." of a key, for the startup log line.
 std::string fingerprint(ssh_key key);
 
+// "<type> <base64>" of a public key as authorized_keys writes it (and as
+// MICS stores `username u ssh-key`); "" if it cannot be exported or is over
+// 8300 characters.
+std::string public_key_line(ssh_key key);
+
 }  // namespace sshd

@@ -68,6 +68,19 @@ Server::~Server() {
     for (auto k : keys_) ssh_key_free(k);
 }
 
+namespace {
+
+void write_info(const std::string& path, const std::string& text) {
+    std::string tmp = path + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return;
+    bool ok = ::write(fd, text.data(), text.size()) == ssize_t(text.size());
+    ::close(fd);
+    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) ::unlink(tmp.c_str());
+}
+
+}  // namespace
+
 bool Server::start(std::string& err) {
     if (::access(opts_.cli_path.c_str(), X_OK) != 0) {
         err = "shell binary " + opts_.cli_path + " is not executable: " + std::strerror(errno);
@@ -111,6 +124,12 @@ bool Server::start(std::string& err) {
             return false;
         }
     }
+    // What `show ssh` prints (MICS reads it): fingerprints and algorithms in
+    // effect, written atomically next to the keys (same owner, 0600).
+    std::string info = "kex " + kex + "\ncipher " + ciphers + "\nmac " + macs + "\nhostkey-algorithms " + hostkeys + "\n";
+    for (ssh_key k : keys_)
+        info += std::string("hostkey ") + ssh_key_type_to_char(ssh_key_type(k)) + " " + fingerprint(k) + "\n";
+    write_info(opts_.keys_dir + "/sshd-info", info);
     // IMPORT_KEY hands ownership to the bind (freed by ssh_bind_free).
     while (!keys_.empty()) {
         ssh_key k = keys_.back();
