@@ -45,6 +45,7 @@ asan: deps
 	    echo "Sanitizer reports from processes under test:"; cat $(ASAN_BUILD)/sanitizer/*; exit 1; fi
 
 bench: build
+	@scripts/install-deps.sh --bench
 	BUILD=$(BUILD) scripts/bench.sh
 
 man: build

@@ -3,8 +3,7 @@
 # comparing runs on the same machine, not absolute claims.
 #   CLI: sentry-cli start-up + one command; offline parse of 10,000 config lines;
 #        10,000 config lines applied through MICS (one revision each).
-# The proxy comparison against nginx/haproxy joins this script with the
-# ActiveSync proxy (see the sentryd issue).
+# Then scripts/bench-proxy.sh: sentryd vs nginx vs haproxy (its own table).
 set -euo pipefail
 BUILD=${BUILD:-build}
 ROUNDS=${ROUNDS:-3}
@@ -76,3 +75,6 @@ print("%-*s  %-10s  %s" % (w, "benchmark", "value", "relative"))
 for r in rows:
     print("%-*s  %-10s  %s" % (w, r[0], r[1], r[2]))
 PY
+
+echo
+BUILD=$BUILD ROUNDS=$ROUNDS "$(dirname "$0")/bench-proxy.sh"

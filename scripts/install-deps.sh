@@ -14,8 +14,17 @@ TEST=(expect openssh-client snmp curl mandoc procps)
 # which clang-14 merely recommends, so --no-install-recommends would skip it.
 FUZZ=(clang libclang-rt-14-dev)
 
+# Only `make bench` (--bench) needs these: the proxies sentryd is compared with
+# and the load generator (scripts/bench-proxy.sh). apt may start the packaged
+# nginx/haproxy services on a systemd host; the bench never uses them (it runs
+# its own copies as the current user on free ports).
+BENCH=(nginx-light haproxy wrk util-linux)
+
 want=("${BUILD[@]}" "${RUNTIME[@]}" "${TEST[@]}")
-[ "${1:-}" = "--fuzz" ] && want+=("${FUZZ[@]}")
+case "${1:-}" in
+    --fuzz) want+=("${FUZZ[@]}") ;;
+    --bench) want+=("${BENCH[@]}") ;;
+esac
 missing=()
 for p in "${want[@]}"; do
     # "install ok installed" is the only status that means usable.
