@@ -129,6 +129,23 @@ int do_kparam(Shell& sh, const Args& a) {
     return kOk;
 }
 
+// Spec 2.12 #113 with the reference's messages.
+int do_certificate_sentry(Shell& sh, const Args&) {
+    sh.print("Services will be disrupted.\n");
+    auto go = ask_yes_no(sh, "Would you like to proceed? [y/n]:");
+    if (!go) return sh.error("Aborted");
+    if (!*go) return kOk;
+    mics::Reply r = sh.call("certificate.sentry");
+    if (!r.ok) return sh.fail(r);
+    json d = reply_json(r);
+    if (!d.value("regenerated", false)) {
+        sh.print("Non Self-Signed Certificate in use. No Action performed\n");
+        return kOk;
+    }
+    sh.print("A new self-signed certificate is in use; devices that pinned the old one must trust it again.\n");
+    return kOk;
+}
+
 // The reference product's features this appliance cannot have; each reason is
 // listed in docs/not-available.md.
 Handler not_available(std::string reason) {
@@ -239,6 +256,12 @@ void register_platform_commands(Grammar& g) {
            "Not available: " + std::string(kNoWebServer) + "."});
     g.add({"show httpd {protocol|hsts}", show + web + "TLS protocols on ports 8443 and 9090\n" + hsts, kExec, 1,
            not_available(kNoWebServer), false, "Not available: " + std::string(kNoWebServer) + "."});
+    g.add({"certificate sentry", "Regenerate a self-signed certificate\nThe one the proxy presents to devices\n",
+           kConfig, 15, do_certificate_sentry, false,
+           "Regenerate the self-signed certificate sentryd presents to devices (CN = the host name) after "
+           "'Would you like to proceed? [y/n]:', and restart sentryd; a certificate that is not self-signed is left "
+           "alone ('Non Self-Signed Certificate in use. No Action performed'). Devices that pinned the old "
+           "certificate must trust the new one."});
     g.add({"certificate portal", "Regenerate a self-signed certificate\nThe System Manager portal's\n", kConfig, 15,
            not_available(kNoWebServer), false, "Not available: " + std::string(kNoWebServer) + "."});
 

@@ -134,5 +134,15 @@ out=$(priv <<<'show FIPS') || fail "show FIPS: $out"
 grep -q '^Approved-algorithms mode: off$' <<<"$out" || fail "fips still in effect after reload: $out"
 echo "ok - reload asks, saves on yes, discards unsaved changes on no ($SECONDS s)"
 
+# 4. certificate sentry: a new self-signed certificate, sentryd restarted with it.
+before=$(md5sum < "$TEST_STATE_DIR/certs/sentry.crt")
+out=$(printf 'configure terminal\ncertificate sentry\nn\ncertificate sentry\ny\nend\n' | priv 2>&1) || fail "certificate sentry: $out"
+grep -q '^Services will be disrupted.$' <<<"$out" || fail "no warning: $out"
+grep -q '^Would you like to proceed? \[y/n\]: n$' <<<"$out" || fail "no question: $out"
+grep -q '^A new self-signed certificate is in use' <<<"$out" || fail "not regenerated: $out"
+[ "$(md5sum < "$TEST_STATE_DIR/certs/sentry.crt")" != "$before" ] || fail "the certificate file did not change"
+WAIT_SECS=30 wait_for bash -c "exec 3<>/dev/tcp/127.0.0.1/$HTTPS_PORT" || fail "sentryd did not come back"
+echo "ok - certificate sentry regenerates the proxy's self-signed certificate ($SECONDS s)"
+
 stop_appliance || fail "second stop"
 echo "config_sections: all checks passed"

@@ -71,7 +71,7 @@ TEST_CASE("platform, diagnostics and not-available rows") {
         CHECK_MESSAGE(g.parse(line, kExec, 15).status == Match::ok, line);
     for (const char* line : {"software repository https://x/sentry/9.13.0/ u p", "no software autoupgrade",
                              "httpd protocol tlsv1.1,tlsv1.2", "httpd hsts enable preload", "certificate portal",
-                             "service splunk-forwarder enable", "debug sentry kerberos kdc kdc.example.com 88",
+                             "service splunk-forwarder enable", "debug sentry kerberos kdc kdc.example.com 88", "certificate sentry",
                              "debug sentry monitor threads percentage 90", "no debug sentry init-log"})
         CHECK_MESSAGE(g.parse(line, kConfig, 15).status == Match::ok, line);
     // The repository password is a secret: masked in the audit trail.

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -208,4 +210,32 @@ TEST_CASE("system.kparam lists every parameter with the kernel's value") {
     CHECK(rows[3]["name"] == "tcp_sack");
     std::string text = r["data"]["text"];
     CHECK(text.rfind("Parameter             Configured  Kernel  Sysctl\nrp_filter             -", 0) == 0);
+}
+
+TEST_CASE("certificate.sentry regenerates a self-signed certificate, never a CA's") {
+    Box b;
+    Session s = session(*b.app, true);
+    CHECK(code(call(*b.app, s, "certificate.sentry")) == "denied");  // configuration mode only
+    REQUIRE(code(call(*b.app, s, "session.mode", {{"mode", "config"}})) == "ok");
+    const std::string crt = b.dir.path + "/certs/sentry.crt";
+    auto slurp = [](const std::string& p) {
+        std::ifstream f(p);
+        return std::string(std::istreambuf_iterator<char>(f), {});
+    };
+    std::string before = slurp(crt);
+    REQUIRE(before.find("BEGIN CERTIFICATE") != std::string::npos);
+    json r = call(*b.app, s, "certificate.sentry");
+    REQUIRE(code(r) == "ok");
+    CHECK(r["data"]["regenerated"] == true);
+    std::string after = slurp(crt);
+    CHECK(after.find("BEGIN CERTIFICATE") != std::string::npos);
+    CHECK(after != before);
+    CHECK_FALSE(std::ifstream(crt + ".old").good());
+
+    // Not self-signed (here: unreadable as a certificate): left alone.
+    { std::ofstream(crt) << "not a certificate\n"; }
+    r = call(*b.app, s, "certificate.sentry");
+    REQUIRE(code(r) == "ok");
+    CHECK(r["data"]["regenerated"] == false);
+    CHECK(slurp(crt) == "not a certificate\n");
 }
