@@ -277,8 +277,8 @@ void register_diag_commands(Grammar& g) {
            curl + "To an ActiveSync server (GET /Microsoft-Server-ActiveSync)\n" + dest + scheme + proto, kExec, 15,
            [](Shell& sh, const Args& a) { return do_curl(sh, a, "/Microsoft-Server-ActiveSync"); }, false,
            "Send GET /Microsoft-Server-ActiveSync to a server and print the TLS version, cipher, certificate "
-           "verification, the status line and headers and the timings (the body is counted, not printed). "
-           "Optional arguments are positional; without a protocol the best version both sides support is used."});
+           "verification, the status line and headers and the timings (the body is counted, not printed); "
+           "optional arguments are positional, and without a protocol the best version both sides support is used."});
     g.add({"curl app-tunnel HOSTNAME$dest [(1-65535)$port [{GET|HEAD|OPTIONS}" + opt_tail + "]]",
            curl + "To an app-tunnel backend (path /)\n" + dest + "GET (default)\nHEAD\nOPTIONS\n" + scheme + proto,
            kExec, 15, [](Shell& sh, const Args& a) { return do_curl(sh, a, "/"); }, false,

@@ -26,7 +26,7 @@ void register_interface_commands(Grammar& g) {
                      "Select an interface to configure\n" + gi + "Gigabit Ethernet interface and number\n", kConfig, 15,
                      do_interface, false,
                      "Enter INTERFACE mode (prompt host/config-if#) for GigabitEthernet 1-6; both spellings "
-                     "'GigabitEthernet 1' and 'GigabitEthernet1' are accepted. Entering changes nothing by itself."};
+                     "'GigabitEthernet 1' and 'GigabitEthernet1' are accepted; entering changes nothing by itself."};
     enter.enters = kConfigIf;
     g.add(std::move(enter));
 

@@ -164,10 +164,10 @@ void register_platform_commands(Grammar& g) {
     const std::string no = kNoHelp;
     const std::string show = kShowHelp;
     g.add({"reload", "Halt and perform a cold restart\n", kExec, 15, do_reload, false,
-           "Reload the appliance: asks 'System configuration may have been modified. Save? [yes/no]' when the "
-           "running configuration differs from startup-config, then 'Proceed with reload? [yes/no]'. MICS boots "
+           "Reload the appliance: asks 'System configuration may have been modified, save?' ([yes/no]) when the "
+           "running configuration differs from startup-config, then 'Proceed with reload?' ([yes/no]); MICS boots "
            "startup-config (unsaved changes are lost but stay in the archive), applies the kernel parameters and "
-           "restarts every service; every session ends. In a script the answers are the next lines."});
+           "restarts every service, and every session ends (in a script the answers are the next lines)."});
 
     const std::string fips = "FIPS 140 approved-algorithms mode\n";
     g.add({"fips", fips, kConfig, 15, do_fips, false,
@@ -190,7 +190,7 @@ void register_platform_commands(Grammar& g) {
     }
     g.add({"show kparam", show + "Kernel parameters: configured and current values\n", kExec, 15,
            [](Shell& s, const Args&) { return show_op(s, "system.kparam"); }, true,
-           "The kparam settings next to the kernel's current values read from /proc/sys. MICS writes configured "
+           "The kparam settings next to the kernel's current values read from /proc/sys; MICS writes configured "
            "values only when it runs as root with SENTRY_KPARAM_APPLY=1 (the production service sets it), at once "
            "and at every reload."});
 
@@ -214,7 +214,7 @@ void register_platform_commands(Grammar& g) {
     const std::string ipt = "The packet filter (iptables)\n";
     g.add({"service iptables enable", svc + ipt + "Start it at boot\n", kConfig, 15,
            [](Shell& sh, const Args&) { return config_edit(sh, "service.iptables", "set", true); }, false,
-           "Start the packet filter at boot (the default). Saved with 'write memory' like every setting."});
+           "Start the packet filter at boot (the default); saved with 'write memory' like every setting."});
     g.add({"no service iptables", no + svc + ipt, kConfig, 15,
            [](Shell& sh, const Args&) { return config_edit(sh, "service.iptables", "set", false); }, false,
            "Do not start the packet filter at boot."});
@@ -259,9 +259,8 @@ void register_platform_commands(Grammar& g) {
     g.add({"certificate sentry", "Regenerate a self-signed certificate\nThe one the proxy presents to devices\n",
            kConfig, 15, do_certificate_sentry, false,
            "Regenerate the self-signed certificate sentryd presents to devices (CN = the host name) after "
-           "'Would you like to proceed? [y/n]:', and restart sentryd; a certificate that is not self-signed is left "
-           "alone ('Non Self-Signed Certificate in use. No Action performed'). Devices that pinned the old "
-           "certificate must trust the new one."});
+           "the [y/n] question, and restart sentryd; a certificate that is not self-signed is left alone (no action "
+           "performed), and devices that pinned the old certificate must trust the new one."});
     g.add({"certificate portal", "Regenerate a self-signed certificate\nThe System Manager portal's\n", kConfig, 15,
            not_available(kNoWebServer), false, "Not available: " + std::string(kNoWebServer) + "."});
 

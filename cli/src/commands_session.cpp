@@ -78,7 +78,7 @@ void register_session_commands(Grammar& g) {
            "Leave a sub-mode for CONFIG, CONFIG for PRIVILEGED, or end the session from EXEC / PRIVILEGED mode."});
     g.add({"end", "End configuration mode\n", kConfigModes, 15, do_end, false,
            "Return to PRIVILEGED mode from CONFIG; from a sub-mode (interface) return to CONFIG, so that a "
-           "rendered running-config, whose sections end with 'end', replays. Ctrl-Z returns to PRIVILEGED from "
+           "rendered running-config, whose sections end with 'end', replays; Ctrl-Z returns to PRIVILEGED from "
            "any configuration mode."});
     CommandDef d{"do LINE$command", "Run an EXEC or PRIVILEGED command\nThe command to run\n", kConfigModes, 15, do_do,
                  false, "Run an EXEC or PRIVILEGED command without leaving CONFIG mode."};

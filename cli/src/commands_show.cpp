@@ -67,7 +67,7 @@ void register_show_commands(Grammar& g) {
            sh + "Current operating configuration\nInclude default values\n"
                 "Only the lines (and sections) starting with these words\n",
            kExec, 1, show_running, true,
-           "Show the running configuration rendered from MICS's data (defaults omitted unless 'all'). With words "
+           "Show the running configuration rendered from MICS's data (defaults omitted unless 'all'); with words "
            "after it, only the top-level lines starting with them and their sub-mode sections: 'show running-config "
            "interface GigabitEthernet 2', 'show running-config ip route'."});
     g.add({"show startup-config", sh + "Configuration loaded at boot\n", kExec, 15,
