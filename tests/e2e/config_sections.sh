@@ -144,5 +144,16 @@ grep -q '^A new self-signed certificate is in use' <<<"$out" || fail "not regene
 WAIT_SECS=30 wait_for bash -c "exec 3<>/dev/tcp/127.0.0.1/$HTTPS_PORT" || fail "sentryd did not come back"
 echo "ok - certificate sentry regenerates the proxy's self-signed certificate ($SECONDS s)"
 
+# 5. Diagnostics from the appliance against its own sentryd (and its SSH port, which speaks no TLS).
+out=$(priv <<<"tlscheck server 127.0.0.1 $HTTPS_PORT" 2>&1) || fail "tlscheck: $out"
+grep -q "^127.0.0.1:$HTTPS_PORT  OK  TLSv1.2 " <<<"$out" || fail "tlscheck OK line: $out"
+out=$(priv <<<"tlscheck server 127.0.0.1 $SSH_PORT" 2>&1) && fail "tlscheck of a non-TLS port passed: $out"
+grep -q "^127.0.0.1:$SSH_PORT  FAILED  ." <<<"$out" || fail "tlscheck FAILED line: $out"
+out=$(priv <<<"curl active-sync 127.0.0.1 $HTTPS_PORT" 2>&1) || fail "curl: $out"
+grep -q "^\* Connected to 127.0.0.1 (127.0.0.1) port $HTTPS_PORT in " <<<"$out" || fail "curl connect line: $out"
+grep -q '^\* TLS TLSv1\.[23] ' <<<"$out" || fail "curl TLS line: $out"
+grep -q '^< HTTP/1\.1 [0-9][0-9][0-9] ' <<<"$out" || fail "curl status line: $out"
+echo "ok - tlscheck and curl against the appliance's own proxy ($SECONDS s)"
+
 stop_appliance || fail "second stop"
 echo "config_sections: all checks passed"
