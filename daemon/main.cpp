@@ -67,9 +67,12 @@ int main(int argc, char** argv) {
                 stopping = true;
                 mics::log_info(std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
                                ", shutting down");
-                server.drain([&signals] {
+                server.drain([&signals, &ioc] {
                     boost::system::error_code ignored;
                     signals.cancel(ignored);
+                    // Every device connection is gone; a health check still
+                    // connecting or waiting for its answer is abandoned.
+                    ioc.stop();
                 });
             } else {
                 mics::log_warn("second signal: closing all connections now");

@@ -68,22 +68,73 @@ std::string ControlHandler::handle_unchecked(std::string_view request) {
             mics::log_warn("config.apply rejected: " + next.error());
             return error_reply(id, "invalid", next.error());
         }
+        if (hooks_.prepare) {
+            if (auto st = hooks_.prepare(*next.value()); !st) {
+                mics::log_warn("config.apply rejected: " + st.error());
+                return error_reply(id, "invalid", st.error());
+            }
+        }
         store_.replace(next.value());
+        if (hooks_.applied) hooks_.applied(*store_.current());
+        std::size_t servers = 0;
+        for (const auto& svc : store_.current()->activesync.services) servers += svc.servers.size();
         mics::log_info("config version " + std::to_string(store_.version()) + " applied (" +
-                       std::to_string(store_.current()->activesync_servers.size()) +
-                       " ActiveSync servers)");
+                       std::to_string(store_.current()->activesync.services.size()) +
+                       " ActiveSync services, " + std::to_string(servers) + " servers)");
         return ok_reply(id, {{"version", store_.version()}});
     }
     if (op == "status") {
         json responses = json::object();
         for (auto [status, n] : counters_.responses_seen()) responses[std::to_string(status)] = n;
         auto uptime = std::chrono::duration_cast<std::chrono::seconds>(clock::now() - started_);
+        const Counters& c = counters_;
+        json proxy = {{"proxied_requests", c.proxied_requests},
+                      {"proxied_responses", c.proxied_responses},
+                      {"backend_connects", c.backend_connects},
+                      {"backend_connect_failures", c.backend_connect_failures},
+                      {"backend_reused", c.backend_reused},
+                      {"backend_retries", c.backend_retries},
+                      {"backend_errors", c.backend_errors},
+                      {"backend_timeouts", c.backend_timeouts},
+                      {"redirects_451", c.redirects_451},
+                      {"all_dead_rejected", c.all_dead_rejected},
+                      {"all_dead_tried", c.all_dead_tried},
+                      {"health_checks_ok", c.health_checks_ok},
+                      {"health_checks_failed", c.health_checks_failed},
+                      {"pings_total", c.pings_total},
+                      {"ping_held", c.ping_held}};
+        json services = json::array();
+        if (hooks_.services) {
+            for (const auto& svc : hooks_.services()) {
+                json servers = json::array();
+                for (const auto& s : svc.servers)
+                    servers.push_back({{"host", s.host},
+                                       {"port", s.port},
+                                       {"status", s.dead ? "dead" : "live"},
+                                       {"last_success_ms_ago", s.last_success_ms_ago},
+                                       {"last_failure_ms_ago", s.last_failure_ms_ago},
+                                       {"requests", s.requests},
+                                       {"failures", s.failures},
+                                       {"health_ok", s.health_ok},
+                                       {"health_fail", s.health_fail},
+                                       {"idle_connections", s.idle_connections}});
+                services.push_back({{"name", svc.name},
+                                    {"scheduling", svc.scheduling == Scheduling::priority ? "priority"
+                                                                                        : "round-robin"},
+                                    {"health_enabled", svc.health_enabled},
+                                    {"servers", std::move(servers)}});
+            }
+        }
         return ok_reply(id, {{"version", store_.version()},
                              {"uptime_s", uptime.count()},
-                             {"connections_active", counters_.connections_active},
-                             {"requests_total", counters_.requests_total},
-                             {"eas_malformed", counters_.eas_malformed},
-                             {"responses", std::move(responses)}});
+                             {"connections_total", c.connections_total},
+                             {"connections_active", c.connections_active},
+                             {"tls_handshake_failures", c.tls_handshake_failures},
+                             {"requests_total", c.requests_total},
+                             {"eas_malformed", c.eas_malformed},
+                             {"responses", std::move(responses)},
+                             {"proxy", std::move(proxy)},
+                             {"services", std::move(services)}});
     }
     if (op == "hello") {
         auto uptime = std::chrono::duration_cast<std::chrono::seconds>(clock::now() - started_);

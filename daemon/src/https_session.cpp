@@ -1,5 +1,6 @@
 #include "https_session.hpp"
 
+#include "forward.hpp"
 #include "sentryd/router.hpp"
 
 #include <mics/log.hpp>
@@ -45,7 +46,7 @@ bool is_normal_ending(const boost::system::error_code& ec) {
 }  // namespace
 
 HttpsSession::HttpsSession(boost::asio::ip::tcp::socket&& socket, SessionShared& shared)
-    : stream_(std::move(socket), shared.tls), shared_(shared) {
+    : stream_(std::move(socket), shared.tls.native_handle(), TlsStream::Role::server), shared_(shared) {
     ++shared_.counters.connections_total;
     ++shared_.counters.connections_active;
     shared_.live.insert(this);
@@ -59,9 +60,8 @@ HttpsSession::~HttpsSession() {
 
 void HttpsSession::start() {
     auto& limits = shared_.config.current()->limits;
-    beast::get_lowest_layer(stream_).expires_after(limits.handshake_timeout);
-    stream_.async_handshake(ssl::stream_base::server,
-                            beast::bind_front_handler(&HttpsSession::on_handshake, shared_from_this()));
+    stream_.expires_after(limits.handshake_timeout);
+    stream_.async_handshake(beast::bind_front_handler(&HttpsSession::on_handshake, shared_from_this()));
 }
 
 void HttpsSession::on_handshake(error_code ec) {
@@ -82,7 +82,7 @@ void HttpsSession::do_read() {
     parser_->header_limit(static_cast<std::uint32_t>(limits.header_limit));
     parser_->body_limit(limits.body_limit);
     state_ = State::reading;
-    beast::get_lowest_layer(stream_).expires_after(limits.request_timeout);
+    stream_.expires_after(config_->timeouts.request);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&HttpsSession::on_read, shared_from_this()));
 }
@@ -106,8 +106,10 @@ void HttpsSession::on_read(error_code ec, std::size_t) {
     }
 
     const auto& req = parser_->get();
-    Decision d = decide(req.method_string(), req.target(), *config_, req["MS-ASProtocolVersion"]);
+    Decision d = decide(req.method_string(), req.target(), *config_, req["MS-ASProtocolVersion"],
+                        req[http::field::host]);
     if (d.malformed) ++shared_.counters.eas_malformed;
+    if (d.service) return forward(d);
     bool keep_alive = req.keep_alive() && !shared_.draining;
     respond(d.status, d.body, d.retry_after_s, req.method() == http::verb::head, req.version(),
             keep_alive);
@@ -131,8 +133,7 @@ void HttpsSession::respond(unsigned status, std::string_view body, int retry_aft
     parser_.reset();
 
     state_ = State::writing;
-    beast::get_lowest_layer(stream_).expires_after(config_ ? config_->limits.socket_timeout
-                                                           : shared_.config.current()->limits.socket_timeout);
+    stream_.expires_after(config_ ? config_->timeouts.socket : shared_.config.current()->timeouts.socket);
     http::async_write(stream_, *res_,
                       beast::bind_front_handler(&HttpsSession::on_write, shared_from_this()));
 }
@@ -144,6 +145,10 @@ void HttpsSession::on_write(error_code ec, std::size_t) {
         return;
     }
     res_.reset();
+    next_request();
+}
+
+void HttpsSession::next_request() {
     config_.reset();  // the request is done; let an old snapshot go
     if (!keep_alive_ || shared_.draining) return do_close();
     // Idle between requests: give buffer memory back (OpenSSL does the same
@@ -152,10 +157,49 @@ void HttpsSession::on_write(error_code ec, std::size_t) {
     do_read();
 }
 
+void HttpsSession::forward(const Decision& d) {
+    ForwardRequest fr;
+    fr.req = parser_->release();
+    parser_.reset();
+    fr.config = config_;
+    fr.service = d.service;
+    fr.user = d.user;
+    fr.long_poll = d.long_poll;
+    fr.ping = d.ping;
+    fr.device_keep_alive = fr.req.keep_alive() && !shared_.draining;
+    boost::system::error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) fr.client_ip = peer.address().to_string();
+    state_ = State::forwarding;
+    // The back end sets the pace now (a Ping may be held for many minutes);
+    // Forward puts a deadline on every device write itself.
+    stream_.expires_never();
+    forward_ = std::make_shared<Forward>(
+        stream_, shared_, std::move(fr),
+        [self = shared_from_this()](ForwardResult r) { self->on_forwarded(r); });
+    forward_->start();
+}
+
+void HttpsSession::on_forwarded(const ForwardResult& r) {
+    forward_.reset();
+    if (state_ == State::closed) return;
+    if (!r.device_ok) {
+        // Half a response went out (or the device went away): nothing more to say.
+        if (r.status) shared_.counters.record_response(r.status);
+        state_ = State::closed;
+        stream_.close();
+        return;
+    }
+    if (!r.responded) return respond(r.status, r.body, r.retry_after_s, false, 11, r.keep_alive);
+    shared_.counters.record_response(r.status);
+    keep_alive_ = r.keep_alive;
+    next_request();
+}
+
 void HttpsSession::do_close() {
     if (state_ == State::closing || state_ == State::closed) return;
     state_ = State::closing;
-    beast::get_lowest_layer(stream_).expires_after(shared_.config.current()->limits.socket_timeout);
+    stream_.expires_after(shared_.config.current()->timeouts.socket);
     stream_.async_shutdown(beast::bind_front_handler(&HttpsSession::on_shutdown, shared_from_this()));
 }
 
@@ -167,14 +211,15 @@ void HttpsSession::on_shutdown(error_code) {
 void HttpsSession::drain() {
     // Idle = waiting for the first byte of the next request.
     if (state_ == State::reading && parser_ && !parser_->got_some() && buffer_.size() == 0)
-        beast::get_lowest_layer(stream_).cancel();
+        stream_.cancel();
     // handshake/reading with data/writing: on_handshake/on_write see draining.
 }
 
 void HttpsSession::abort() {
     if (state_ == State::closed) return;
     state_ = State::closed;
-    beast::get_lowest_layer(stream_).close();
+    if (forward_) forward_->abort();
+    stream_.close();
 }
 
 }  // namespace sentryd

@@ -6,15 +6,17 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
+#include "tls_stream.hpp"
 
 #include <memory>
 #include <optional>
 
 namespace sentryd {
+
+class Forward;
+struct ForwardResult;
 
 class HttpsSession : public std::enable_shared_from_this<HttpsSession> {
 public:
@@ -32,7 +34,7 @@ public:
 
 private:
     using error_code = boost::system::error_code;
-    enum class State { handshake, reading, writing, closing, closed };
+    enum class State { handshake, reading, forwarding, writing, closing, closed };
 
     void on_handshake(error_code ec);
     void do_read();
@@ -40,16 +42,20 @@ private:
     void respond(unsigned status, std::string_view body, int retry_after_s, bool head,
                  unsigned version, bool keep_alive);
     void on_write(error_code ec, std::size_t n);
+    void forward(const struct Decision& d);
+    void on_forwarded(const ForwardResult& r);
+    void next_request();
     void do_close();
     void on_shutdown(error_code ec);
 
     // Member order is memory order: the stream and buffers dominate; the
     // optionals are engaged only while a request is in flight.
-    boost::beast::ssl_stream<boost::beast::tcp_stream> stream_;
+    TlsStream stream_;
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
     std::optional<boost::beast::http::response<boost::beast::http::string_body>> res_;
     std::shared_ptr<const ProxyConfig> config_;  // snapshot of the request in flight
+    std::shared_ptr<Forward> forward_;           // while a request is with a back end
     SessionShared& shared_;
     State state_ = State::handshake;
     bool keep_alive_ = false;

@@ -39,8 +39,8 @@ void Listener::stop() {
 
 void Listener::do_accept() {
     if (stopped_) return;
-    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
-        on_accept(ec, std::move(socket));
+    acceptor_.async_accept([self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+        self->on_accept(ec, std::move(socket));
     });
 }
 
@@ -50,8 +50,8 @@ void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
         // Usually out of file descriptors: wait a little instead of spinning.
         mics::log_warn("accept: " + ec.message());
         retry_timer_.expires_after(std::chrono::milliseconds(100));
-        retry_timer_.async_wait([this](boost::system::error_code wec) {
-            if (!wec) do_accept();
+        retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code wec) {
+            if (!wec) self->do_accept();
         });
         return;
     }

@@ -8,11 +8,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <memory>
 #include <string>
 
 namespace sentryd {
 
-class Listener {
+// Owned through shared_ptr: a pending accept holds it, so a listener
+// replaced by a rebind lives until its cancelled accept has run.
+class Listener : public std::enable_shared_from_this<Listener> {
 public:
     Listener(boost::asio::io_context& ioc, SessionShared& shared);
 

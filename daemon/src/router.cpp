@@ -40,30 +40,39 @@ Route classify(std::string_view method, std::string_view target) {
 }
 
 Decision decide(std::string_view method, std::string_view target, const ProxyConfig& config,
-                std::string_view protocol_version) {
+                std::string_view protocol_version, std::string_view host) {
     Decision d;
     d.route = classify(method, target);
-    if (d.route == Route::activesync && method == "POST" && !parse_eas_query(target, protocol_version)) {
-        d.status = 400;
-        d.body = "malformed ActiveSync request\n";
-        d.malformed = true;
-        return d;
+    if (d.route == Route::activesync && method == "POST") {
+        auto eas = parse_eas_query(target, protocol_version);
+        if (!eas) {
+            d.status = 400;
+            d.body = "malformed ActiveSync request\n";
+            d.malformed = true;
+            return d;
+        }
+        d.ping = eas->cmd == "Ping";
+        d.long_poll = d.ping || eas->cmd == "Sync";
+        d.user = eas->user;
     }
     switch (d.route) {
     case Route::activesync:
-    case Route::autodiscover:
-        if (config.activesync_servers.empty()) {
+    case Route::autodiscover: {
+        const ActiveSyncService* svc =
+            config.activesync.enabled ? config.service_for_host(host) : nullptr;
+        if (!svc || svc->servers.empty()) {
             // Devices back off and retry on 503 + Retry-After instead of
             // prompting the user for new credentials.
             d.status = 503;
-            d.body = "no ActiveSync server configured\n";
+            d.body = config.activesync.enabled ? "no ActiveSync server configured\n"
+                                               : "ActiveSync is disabled\n";
             d.retry_after_s = 60;
-        } else {
-            // Backends are configured but the proxy path is not built yet.
-            d.status = 502;
-            d.body = "ActiveSync backend not reachable\n";
+            return d;
         }
+        d.service = svc;
+        d.status = 0;
         return d;
+    }
     case Route::not_found:
         break;
     }

@@ -2,6 +2,7 @@
 // the control socket, the config snapshot and the counters. main.cpp builds
 // one, starts it, and turns signals into drain()/abort().
 #pragma once
+#include "backends.hpp"
 #include "control_server.hpp"
 #include "listener.hpp"
 #include "session_shared.hpp"
@@ -42,14 +43,20 @@ public:
 
 private:
     void finish_drain();
+    // config.apply hooks: rebind a changed listen address; rebuild pools.
+    Status prepare_apply(const ProxyConfig& next);
+    void applied(const ProxyConfig& now);
 
+    boost::asio::io_context& ioc_;
     ServerSettings settings_;
     std::shared_ptr<boost::asio::ssl::context> tls_;
     ConfigStore config_;
     Counters counters_;
+    Backends backends_;
     ControlHandler handler_;
     SessionShared shared_;
-    Listener listener_;
+    std::shared_ptr<Listener> listener_;
+    ListenAddress bound_;
     ControlServer control_;
     boost::asio::steady_timer drain_timer_;
     std::function<void()> drained_;

@@ -12,11 +12,13 @@
 namespace sentryd {
 
 class HttpsSession;
+class Backends;
 
 struct SessionShared {
     ConfigStore& config;
     Counters& counters;
     boost::asio::ssl::context& tls;
+    Backends& backends;
     bool draining = false;
     // Non-owning: sessions own themselves (shared_from_this in their pending
     // handler). This set exists only so shutdown can reach idle sessions.

@@ -2,21 +2,36 @@
 // one request frame in, one reply frame out. Transport-free so it can be
 // tested without sockets; src/control_server.* does the I/O.
 #pragma once
+#include "sentryd/backend_pool.hpp"
 #include "sentryd/counters.hpp"
 #include "sentryd/proxy_config.hpp"
 
 #include <chrono>
+#include <functional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace sentryd {
+
+// What the server plugs into the handler (all optional, so tests need none).
+struct ControlHooks {
+    // Runs on a validated snapshot before it is swapped in; a failure (e.g.
+    // the new listen port cannot be bound) refuses the apply, old one kept.
+    std::function<Status(const ProxyConfig&)> prepare;
+    // Runs after the swap (rebuilds the back-end pools).
+    std::function<void(const ProxyConfig&)> applied;
+    // Per-service server state for `status`.
+    std::function<std::vector<ServiceStatus>()> services;
+};
 
 class ControlHandler {
 public:
     using clock = std::chrono::steady_clock;
 
-    ControlHandler(ConfigStore& store, const Counters& counters, clock::time_point started)
-        : store_(store), counters_(counters), started_(started) {}
+    ControlHandler(ConfigStore& store, const Counters& counters, clock::time_point started,
+                   ControlHooks hooks = {})
+        : store_(store), counters_(counters), started_(started), hooks_(std::move(hooks)) {}
 
     // Handles one request frame payload and returns the reply payload.
     // Never throws; malformed input becomes a `bad_request` reply.
@@ -34,6 +49,7 @@ private:
     ConfigStore& store_;
     const Counters& counters_;
     clock::time_point started_;
+    ControlHooks hooks_;
 };
 
 }  // namespace sentryd

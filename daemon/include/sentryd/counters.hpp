@@ -16,6 +16,23 @@ struct Counters {
     std::uint64_t requests_total = 0;  // one per response sent, incl. 4xx for bad requests
     std::uint64_t eas_malformed = 0;   // ActiveSync requests refused with 400 (unparsable query)
 
+    // Proxy path (docs: daemon/README.md, control op `status`).
+    std::uint64_t proxied_requests = 0;    // requests handed to the back-end pool
+    std::uint64_t proxied_responses = 0;   // back-end responses relayed to the device
+    std::uint64_t backend_connects = 0;    // new back-end connections opened (TCP + TLS)
+    std::uint64_t backend_connect_failures = 0;
+    std::uint64_t backend_reused = 0;      // requests sent on a kept-alive back-end connection
+    std::uint64_t backend_retries = 0;     // requests moved to another server after a connect failure
+    std::uint64_t backend_errors = 0;      // back end failed after the request was sent (502)
+    std::uint64_t backend_timeouts = 0;    // back end did not answer in time (504)
+    std::uint64_t redirects_451 = 0;       // 451 + X-MS-Location followed
+    std::uint64_t all_dead_rejected = 0;   // 503 because every server was dead (all_dead = reject)
+    std::uint64_t all_dead_tried = 0;      // sent to a dead server anyway (all_dead = try-anyway)
+    std::uint64_t health_checks_ok = 0;
+    std::uint64_t health_checks_failed = 0;
+    std::uint64_t pings_total = 0;         // Ping requests forwarded
+    std::uint64_t ping_held = 0;           // Pings waiting for their back-end answer now (gauge)
+
     // Records one request answered with `status`.
     void record_response(unsigned status);
     std::uint64_t responses(unsigned status) const;

@@ -1,6 +1,7 @@
 // The configuration snapshot sentryd serves from. MICS owns the config and
-// pushes it with `config.apply`; sentryd validates it and swaps in a new
-// immutable snapshot. Requests in flight keep the snapshot they started with.
+// pushes it with `config.apply` (contract: docs/sentryd-config.md); sentryd
+// validates it and swaps in a new immutable snapshot. Requests in flight keep
+// the snapshot they started with.
 #pragma once
 #include "sentryd/result.hpp"
 
@@ -8,37 +9,97 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace sentryd {
 
+using Millis = std::chrono::milliseconds;
+
 struct ActiveSyncServer {
     std::string host;  // name or address, never empty
     int port = 443;    // 1..65535
+
+    bool operator==(const ActiveSyncServer&) const = default;
 };
 
-// Per-request limits. Defaults until MICS grows settings for them; sessions
-// always read them from the snapshot, never from literals.
+// Fixed per-request limits (not in the snapshot yet); sessions read them from
+// here, never from literals.
 struct Limits {
     std::chrono::seconds handshake_timeout{10};
-    std::chrono::seconds socket_timeout{10};   // writes, TLS shutdown
-    std::chrono::seconds request_timeout{10};  // reading one device request
-    std::size_t header_limit = 8 * 1024;       // over it: 431
-    std::size_t body_limit = 1024 * 1024;      // over it: 413
+    std::size_t header_limit = 8 * 1024;   // device request header block; over it: 431
+    std::size_t body_limit = 1024 * 1024;  // device request body; over it: 413
+    std::size_t backend_header_limit = 64 * 1024;  // back-end response header block; over it: 502
+};
+
+// Proxy timeouts, spec §5.4 (`config.timeouts`).
+struct Timeouts {
+    Millis socket{10000};    // idle read/write on device and server sockets
+    Millis connect{10000};   // TCP + TLS connect to a back end
+    Millis response{60000};  // back end's response headers
+    Millis request{10000};   // a device request on a new or kept-alive connection
+    // Ping (and Sync, whose Wait/HeartbeatInterval lives in the WBXML body
+    // we do not decode) may be held by the back end this long instead of
+    // `response`: the EAS maximum heartbeat 3540 s plus a margin.
+    Millis held{3600 * 1000};
+};
+
+struct HealthCheck {
+    bool enabled = true;
+    int interval_s = 60;           // 10..600
+    int live_threshold = 3;        // 1..10 consecutive good checks: dead -> live
+    int dead_threshold = 3;        // 1..1000 failures ...
+    Millis failure_window{60000};  // ... within this window: live -> dead
+    Millis dead_time{60000};       // a dead server is skipped this long, then retried
+};
+
+enum class Scheduling { priority, round_robin };
+enum class AllDead { try_anyway, reject };
+
+struct ActiveSyncService {
+    std::string name;
+    std::vector<std::string> hosts;  // lower case, no port
+    std::vector<ActiveSyncServer> servers;
+    bool tls = true;
+    bool verify = false;
+    bool redirect_451 = true;
+    Scheduling scheduling = Scheduling::priority;
+    HealthCheck health;
+};
+
+struct ActiveSyncConfig {
+    bool enabled = true;
+    AllDead all_dead = AllDead::try_anyway;
+    std::vector<ActiveSyncService> services;
+};
+
+struct ListenAddress {
+    std::string address;  // numeric IPv4/IPv6
+    int port = 0;
+
+    bool operator==(const ListenAddress&) const = default;
 };
 
 struct ProxyConfig {
     std::uint64_t version = 0;  // 0 = nothing applied yet (built-in defaults)
     std::string hostname;
-    std::vector<ActiveSyncServer> activesync_servers;
+    std::optional<ListenAddress> listen;  // absent: the command line's
+    Timeouts timeouts;
+    ActiveSyncConfig activesync;
     Limits limits;
+
+    // The service whose `hosts` holds `host_header` (case-insensitive, port
+    // ignored), else the one named "default", else nullptr.
+    const ActiveSyncService* service_for_host(std::string_view host_header) const;
+    const ActiveSyncService* service_named(std::string_view name) const;
 };
 
 // Validates the args of `config.apply` ({"version":N,"config":{...}}, as JSON
 // text) against the current version. Unknown keys inside "config" are ignored
-// so MICS can grow the schema before sentryd learns the new fields.
+// so MICS can grow the schema before sentryd learns the new fields. A refusal
+// names the field ("config.activesync.services[1].health.interval_s: ...").
 Result<std::shared_ptr<const ProxyConfig>> parse_config_apply(std::string_view args_json,
                                                               std::uint64_t current_version);
 

@@ -9,14 +9,20 @@ namespace sentryd {
 
 enum class Route { activesync, autodiscover, not_found };
 
-// What the session should answer. Today every decision is a local answer;
-// later `proxy` decisions will carry the chosen backend.
+// What the session should do: forward to `service` (proxy), or answer
+// locally with `status`.
 struct Decision {
     Route route = Route::not_found;
     unsigned status = 404;
     std::string_view body;  // static text, valid for the program's lifetime
     int retry_after_s = 0;  // > 0: send Retry-After
     bool malformed = false;  // an ActiveSync request we could not parse (counted)
+    // Forward to this service of the snapshot (status/body unused then).
+    const ActiveSyncService* service = nullptr;
+    // Ping or Sync: the back end may hold it (Timeouts::held instead of response).
+    bool long_poll = false;
+    bool ping = false;  // Cmd=Ping (counted as held while the back end holds it)
+    std::string user;  // EAS user, when the query names one (451 redirects are kept per user)
 };
 
 // Exchange matches its virtual directories case-insensitively, and devices
@@ -25,9 +31,10 @@ struct Decision {
 Route classify(std::string_view method, std::string_view target);
 
 // protocol_version: the MS-ASProtocolVersion header (plain-form requests need it).
+// host: the Host header, which selects the ActiveSync service (else `default`).
 // A POST to ActiveSync whose query does not parse is answered 400 before any
 // backend is considered, so a malformed request never reaches a mail server.
 Decision decide(std::string_view method, std::string_view target, const ProxyConfig& config,
-                std::string_view protocol_version = {});
+                std::string_view protocol_version = {}, std::string_view host = {});
 
 }  // namespace sentryd

@@ -24,7 +24,8 @@ TEST_CASE_FIXTURE(Fixture, "control: config.apply swaps the snapshot and echoes 
     CHECK(r["ok"] == true);
     CHECK(r["data"]["version"] == 1);
     CHECK(store.version() == 1);
-    CHECK(store.current()->activesync_servers.size() == 1);
+    REQUIRE(store.current()->activesync.services.size() == 1);
+    CHECK(store.current()->activesync.services[0].servers.size() == 1);
 }
 
 TEST_CASE_FIXTURE(Fixture, "control: an invalid config is refused and the old one kept") {

@@ -1,0 +1,118 @@
+#include "tls_stream.hpp"
+
+#include <cerrno>
+#include <stdexcept>
+
+namespace sentryd {
+
+namespace net = boost::asio;
+
+TlsStream::TlsStream(socket_type&& socket, SSL_CTX* ctx, Role role)
+    : impl_(std::make_shared<Impl>(std::move(socket))) {
+    impl_->ssl = SSL_new(ctx);
+    if (!impl_->ssl) throw std::runtime_error("SSL_new: out of memory");
+    error_code ec;
+    impl_->socket.native_non_blocking(true, ec);
+    if (ec) throw std::runtime_error("non-blocking socket: " + ec.message());
+    // The socket BIO does not own the fd (BIO_NOCLOSE): Asio closes it.
+    SSL_set_fd(impl_->ssl, static_cast<int>(impl_->socket.native_handle()));
+    // Partial writes: async_write_some semantics. Moving buffer: a retried
+    // write may come from a gathered copy. Release buffers: idle = no buffers.
+    SSL_set_mode(impl_->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                                 SSL_MODE_RELEASE_BUFFERS);
+    if (role == Role::server)
+        SSL_set_accept_state(impl_->ssl);
+    else
+        SSL_set_connect_state(impl_->ssl);
+}
+
+TlsStream::~TlsStream() {
+    if (!impl_) return;  // moved from
+    error_code ignored;
+    impl_->timer.cancel();
+    impl_->socket.close(ignored);
+}
+
+void TlsStream::expires_after(std::chrono::steady_clock::duration d) {
+    Impl& impl = *impl_;
+    std::uint32_t tick = ++impl.tick;
+    impl.timed_out = false;
+    impl.timer.expires_after(d);
+    impl.timer.async_wait([weak = std::weak_ptr<Impl>(impl_), tick](error_code ec) {
+        if (ec) return;
+        auto i = weak.lock();
+        if (!i || i->tick != tick) return;  // a newer deadline replaced this one
+        i->timed_out = true;
+        error_code ignored;
+        i->socket.cancel(ignored);
+    });
+}
+
+void TlsStream::expires_never() {
+    ++impl_->tick;
+    impl_->timed_out = false;
+    impl_->timer.cancel();
+}
+
+void TlsStream::cancel() {
+    error_code ignored;
+    impl_->socket.cancel(ignored);
+}
+
+void TlsStream::close() {
+    error_code ignored;
+    impl_->timer.cancel();
+    impl_->socket.close(ignored);
+}
+
+TlsStream::StepResult TlsStream::finish_call(Impl& impl, int ret, std::size_t n) {
+    int saved_errno = errno;
+    StepResult r;
+    if (ret == 1) {
+        r.n = n;
+        return r;
+    }
+    switch (SSL_get_error(impl.ssl, ret)) {
+    case SSL_ERROR_WANT_READ:
+        r.want = Want::read;
+        return r;
+    case SSL_ERROR_WANT_WRITE:
+        r.want = Want::write;
+        return r;
+    case SSL_ERROR_ZERO_RETURN:  // close_notify from the peer
+        r.ec = net::error::eof;
+        return r;
+    case SSL_ERROR_SYSCALL: {
+        unsigned long e = ERR_get_error();
+        if (e == 0 && saved_errno != 0)
+            r.ec = error_code(saved_errno, boost::system::system_category());
+        else
+            r.ec = net::ssl::error::stream_truncated;  // EOF without close_notify
+        return r;
+    }
+    default: {
+        unsigned long e = ERR_get_error();
+        ERR_clear_error();
+        if (ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+            r.ec = net::ssl::error::stream_truncated;
+        else
+            r.ec = error_code(static_cast<int>(e), net::error::get_ssl_category());
+        return r;
+    }
+    }
+}
+
+TlsStream::StepResult TlsStream::HandshakeStep::operator()(Impl& impl) {
+    ERR_clear_error();
+    int r = SSL_do_handshake(impl.ssl);
+    return finish_call(impl, r, 0);
+}
+
+TlsStream::StepResult TlsStream::ShutdownStep::operator()(Impl& impl) {
+    ERR_clear_error();
+    int r = SSL_shutdown(impl.ssl);
+    if (r >= 0) return {};  // our close_notify is out; the peer's is not awaited
+    return finish_call(impl, r, 0);
+}
+
+}  // namespace sentryd
