@@ -290,11 +290,11 @@ TEST_CASE("completion in the real table") {
     const Grammar& g = grammar();
     CHECK(g.complete("sh", kExec, 1) == V{"show"});
     CHECK(g.complete("show r", kExec, 1) == V{"running-config"});
-    CHECK(g.complete("show s", kExec, 1) == V{"sentry", "service"});
-    CHECK(g.complete("show s", kExec, 15) == V{"sentry", "service", "software", "startup-config"});
+    CHECK(g.complete("show s", kExec, 1) == V{"sentry", "service", "ssh"});
+    CHECK(g.complete("show s", kExec, 15) == V{"sentry", "service", "software", "ssh", "startup-config"});
     CHECK(g.complete("conf", kExec, 15) == V{"configure"});
     CHECK(g.complete("configure ", kExec, 15) == V{"confirm", "replace", "terminal"});
-    CHECK(g.complete("e", kConfig, 15) == V{"end", "exit"});
+    CHECK(g.complete("e", kConfig, 15) == V{"enable", "end", "exit"});
     CHECK(g.complete("no s", kConfig, 15) == V{"service", "snmp-server", "software"});
 }
 
