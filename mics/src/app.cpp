@@ -1,5 +1,7 @@
 #include "app.hpp"
 
+#include "apply_ntp.hpp"
+
 #include "certs.hpp"
 #include "files.hpp"
 #include "password.hpp"
@@ -158,6 +160,8 @@ void App::register_services(Supervisor& sup) {
              {},
              p.log() + "/sentry-snmp-agent.log",
              p.run() + "/sentry-snmp-agent.pid"});
+    sup.add(ntp_child(p, ntp_enabled(running_)));
+    apply_ntp(false);  // chrony.conf before the first start
     sup.on_started = [this](const std::string& n) { on_service_started(n); };
     // Our services mention the state dir in their argv; the supervisor uses it to
     // tell a service left running by an earlier MICS from an unrelated process.
@@ -220,6 +224,7 @@ void App::apply_all() {
     if (sup_) {
         if (pid_t p = sup_->pid("snmp")) ::kill(p, SIGHUP);  // snmpd re-reads its config on HUP
     }
+    apply_ntp();
     sentryd_pending_ = !push_sentryd();
 }
 

@@ -84,6 +84,11 @@ private:
     void apply_all();
     bool push_sentryd();
     std::string write_snmpd_conf();
+    // chrony.conf + `service ntp` -> the supervised chronyd (apply_ntp.cpp).
+    // control=false only writes the file (before the supervisor's first start,
+    // which may adopt a chronyd left by an earlier MICS).
+    void apply_ntp(bool control = true);
+    std::string chrony_conf_;  // last written, to restart chronyd only on a change
 
     Options opt_;
     LinkMap links_;

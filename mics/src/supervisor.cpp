@@ -384,6 +384,15 @@ bool Supervisor::start(const std::string& name) {
     return false;
 }
 
+bool Supervisor::set_enabled(const std::string& name, bool on, std::chrono::milliseconds grace) {
+    for (auto& c : children_) {
+        if (c.spec.name != name) continue;
+        c.spec.enabled = on;
+        return on ? start(name) : stop(name, grace);
+    }
+    return false;
+}
+
 bool Supervisor::signal(const std::string& name, int sig) {
     for (auto& c : children_)
         if (c.spec.name == name && c.pid) {

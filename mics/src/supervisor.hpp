@@ -61,6 +61,9 @@ public:
     // SIGTERM to all in reverse order, wait up to grace, then SIGKILL.
     void stop_all(std::chrono::milliseconds grace);
     bool start(const std::string& name);
+    // Enables (and starts) or disables (and stops) a service, e.g. after
+    // `service ntp` / `no service ntp`. False for an unknown name.
+    bool set_enabled(const std::string& name, bool on, std::chrono::milliseconds grace);
     bool stop(const std::string& name, std::chrono::milliseconds grace);
     // Signals a running service (through its pidfd when adopted). False if not running.
     bool signal(const std::string& name, int sig);

@@ -43,24 +43,7 @@ stop_mics() { kill "$MICS_PID"; wait "$MICS_PID" 2>/dev/null || true; MICS_PID="
 
 # edit 'JSON edits' [save]: one config.edit as admin in CONFIG mode; prints
 # "ok <revision>" or "<code>: <message>".
-edit() {
-    python3 - "$SOCK" "$1" "${2:-}" <<'PY'
-import json, os, sys
-sys.path.insert(0, os.path.join(os.environ["SENTRY_SRC"], "tests/e2e/fixtures"))
-from mics_client import Conn, login
-c = Conn(sys.argv[1])
-login(c)
-c.ok("session.enable", {"secret": os.environ["ENABLE_PW"]})
-c.ok("session.mode", {"mode": "config"})
-rep = c.call("config.edit", {"edits": json.loads(sys.argv[2]), "line": "network test"})
-if rep.get("ok"):
-    if sys.argv[3] == "save":
-        c.ok("config.save", {})
-    print("ok", rep["data"]["revision"])
-else:
-    print(f'{rep["error"]["code"]}: {rep["error"]["message"]}')
-PY
-}
+edit() { python3 "$SENTRY_SRC/tests/e2e/fixtures/mics_client.py" "$SOCK" edits "$@"; }
 revisions() { sqlite3 -readonly "$TEST_STATE_DIR/db/sentry.db" 'SELECT count(*) FROM revisions'; }
 addr_of() { ip -o -4 addr show dev "$1" scope global | awk '{print $4}'; }
 state_of() { ip -o link show dev "$1" | grep -o '<[^>]*>' | tr ',<>' '   ' | grep -qw UP && echo up || echo down; }

@@ -361,8 +361,11 @@ TEST_CASE("show service: the spec's box table with supervisor columns") {
     CHECK(t.find("| sentry ") != std::string::npos);
     CHECK(t.find("| ssh         | yes     | 5            |") != std::string::npos);
     json svcs = body(r)["services"];
-    REQUIRE(svcs.size() == 4);
+    REQUIRE(svcs.size() == 5);
     CHECK(svcs[1]["name"] == "ssh");
+    // chronyd only runs with `service ntp` and a server configured (none here).
+    CHECK(svcs[4]["name"] == "ntp");
+    CHECK(svcs[4]["state"] == "disabled");
     CHECK(svcs[1]["max_sessions"] == 5);
     Session p = user(*b.app, true);
     r = call(*b.app, p, "service.control", {{"service", "snmp"}, {"action", "status"}});
