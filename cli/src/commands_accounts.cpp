@@ -243,7 +243,7 @@ void register_account_commands(Grammar& g) {
            },
            false, "Unlock an account locked by failed logins."});
     g.add({"clear line (0-999)$line", "Reset functions\nEnd a login session\nLine number (show users)\n", kExec, 15,
-           [](Shell& s, const Args& a) { return call_ok(s, "line.clear", {{"line", a.num("line")}}); }, false,
+           [](Shell& s, const Args& a) { return call_ok(s, "line.clear", {{"id", a.num("line")}}); }, false,
            "End another user's login session (its shell exits and the SSH connection closes)."});
     g.add({"show ssh", sh + "SSH server settings and host key fingerprints\n", kExec, 1,
            [](Shell& s, const Args&) { return call_emit(s, "ssh.show"); }, true,

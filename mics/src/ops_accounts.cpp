@@ -238,7 +238,7 @@ json users_lines(App& app, Session& s, const json&) {
 }
 
 json line_clear(App& app, Session& s, const json& a) {
-    int id = int(int_arg(a, "line", 0, 100000));
+    int id = int(int_arg(a, "id", 0, 100000));  // not "line": the shell sends the typed line as "line"
     for (const auto& l : app.lines().list())
         if (l.id == id && l.session == s.id) fail("invalid", "line " + std::to_string(id) + " is your own session; use exit");
     if (!app.lines().kill(id)) fail("not_found", "no session on line " + std::to_string(id));

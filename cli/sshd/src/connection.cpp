@@ -279,6 +279,9 @@ private:
                 continue;
             }
             if (remote_closed_) break;
+            // A client that vanished without closing its channel (killed,
+            // network gone) must not keep its shell and session slot.
+            if (ssh_get_status(session_) & (SSH_CLOSED | SSH_CLOSED_ERROR)) break;
             if (child_ && !child_exited_) {
                 int st = 0;
                 if (::waitpid(child_->pid, &st, WNOHANG) == child_->pid) {

@@ -170,8 +170,8 @@ TEST_CASE("ssh.banner op, ssh.settings and show users lines") {
     CHECK(lines[0]["line"] == 0);
     CHECK(lines[0]["self"] == true);
     CHECK(lines[1]["source"] == "192.0.2.9");
-    CHECK(code(call(*a.app, boss, "line.clear", {{"line", 0}})) == "invalid");  // yourself
-    CHECK(code(call(*a.app, boss, "line.clear", {{"line", 7}})) == "not_found");
-    REQUIRE(code(call(*a.app, boss, "line.clear", {{"line", 1}})) == "ok");
+    CHECK(code(call(*a.app, boss, "line.clear", {{"id", 0}})) == "invalid");  // yourself
+    CHECK(code(call(*a.app, boss, "line.clear", {{"id", 7}})) == "not_found");
+    REQUIRE(code(call(*a.app, boss, "line.clear", {{"id", 1}})) == "ok");
     CHECK(a.app->lines().kill_requested(other.id));
 }
