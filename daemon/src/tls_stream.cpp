@@ -74,6 +74,9 @@ TlsStream::StepResult TlsStream::finish_call(Impl& impl, int ret, std::size_t n)
     }
     switch (SSL_get_error(impl.ssl, ret)) {
     case SSL_ERROR_WANT_READ:
+        // No record half-read: hand the record buffers back while we wait
+        // (a no-op when OpenSSL still needs them).
+        SSL_free_buffers(impl.ssl);
         r.want = Want::read;
         return r;
     case SSL_ERROR_WANT_WRITE:

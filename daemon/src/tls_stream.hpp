@@ -70,7 +70,7 @@ public:
     }
     template <class MutableBuffers, class Handler>
     auto async_read_some(const MutableBuffers& buffers, Handler&& handler) {
-        return start<void(error_code, std::size_t)>(Op<ReadStep<MutableBuffers>, true>{impl_, {buffers}},
+        return start<void(error_code, std::size_t)>(Op<ReadStep<MutableBuffers>, true>{impl_, {buffers, false}},
                                                      std::forward<Handler>(handler));
     }
     template <class ConstBuffers, class Handler>
@@ -110,7 +110,16 @@ private:
     template <class MutableBuffers>
     struct ReadStep {
         MutableBuffers buffers;
+        bool waited = false;
         StepResult operator()(Impl& impl) {
+            // SSL_read allocates OpenSSL's ~17 KiB record buffer and keeps it
+            // while it waits for bytes; an idle connection would hold it for
+            // minutes. So wait for the socket first unless OpenSSL already
+            // has bytes, and let SSL_MODE_RELEASE_BUFFERS free it after.
+            if (!waited && !SSL_has_pending(impl.ssl)) {
+                waited = true;
+                return {Want::read, {}, 0};
+            }
             for (auto it = boost::asio::buffer_sequence_begin(buffers);
                  it != boost::asio::buffer_sequence_end(buffers); ++it) {
                 boost::asio::mutable_buffer b(*it);
