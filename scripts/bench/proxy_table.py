@@ -88,7 +88,7 @@ if "sentryd" in names and "nginx" in names:
     # and work per proxy CPU-second is what a saturated core would show.
     busy = [med(p, "ka_cpu") for p in ("sentryd", "nginx")]
     if r["ka_rps"] is not None and any(c is not None and c < 80 for c in busy) and r["ka_eff"] is not None:
-        ka_verdict += (", but not CPU-bound (sentryd %s %%, nginx %s %% of a core); per proxy "
+        ka_verdict += ("; not both CPU-bound (sentryd %s %%, nginx %s %% of a core), and per proxy "
                        "CPU-second sentryd did %s nginx: %s" % (
                            "%.0f" % busy[0] if busy[0] is not None else "?",
                            "%.0f" % busy[1] if busy[1] is not None else "?", fx(r["ka_eff"]),
