@@ -29,6 +29,7 @@ void register_show_commands(Grammar& g);
 void register_archive_commands(Grammar& g);
 void register_service_commands(Grammar& g);
 void register_terminal_commands(Grammar& g);
+void register_sentry_commands(Grammar& g);
 void register_account_commands(Grammar& g);
 void register_interface_commands(Grammar& g);
 void register_platform_commands(Grammar& g);

@@ -33,6 +33,7 @@ const Grammar& grammar() {
         register_archive_commands(g);
         register_service_commands(g);
         register_terminal_commands(g);
+        register_sentry_commands(g);
         register_account_commands(g);
         register_interface_commands(g);
         register_platform_commands(g);

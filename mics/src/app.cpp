@@ -5,6 +5,7 @@
 #include "certs.hpp"
 #include "files.hpp"
 #include "password.hpp"
+#include "sentryd_snapshot.hpp"
 
 #include "mics/client.hpp"
 #include "mics/frame.hpp"
@@ -202,21 +203,26 @@ std::string App::write_snmpd_conf() {
     return {};
 }
 
+App::Offer App::offer_sentryd(const Config& c, std::int64_t version, std::string* reason) {
+    std::string args = sentryd_apply_args(c, version, reason);
+    if (args.empty()) return Offer::refused;  // MICS's own cross-field checks
+    mics::Client client;
+    if (!client.connect(opt_.paths.sentryd_sock())) return Offer::down;
+    mics::Reply r = client.call("config.apply", args, 2000);
+    if (r.ok) return Offer::applied;
+    if (r.code == "transport") return Offer::down;
+    // "version: N is not newer ...": sentryd already has this revision (pushed twice).
+    if (r.message.rfind("version", 0) == 0) return Offer::applied;
+    if (reason) *reason = r.message;
+    return Offer::refused;
+}
+
 bool App::push_sentryd() {
-    mics::Client c;
-    if (!c.connect(opt_.paths.sentryd_sock())) return false;
-    json cfg;
-    cfg["hostname"] = get_string(running_, "system.hostname");
-    cfg["activesync"] = {{"servers", json::array()}};
-    json args = {{"version", revision_}, {"config", cfg}};
-    mics::Reply r = c.call("config.apply", args.dump(), 2000);
-    if (!r.ok) {
-        // An older version means sentryd already has this one (e.g. pushed twice).
-        if (r.code == "invalid" && r.message.find("version") != std::string::npos) return true;
-        mics::log_warn("sentryd refused configuration " + std::to_string(revision_) + ": " + r.message);
-        return r.code != "transport";
-    }
-    return true;
+    std::string why;
+    Offer o = offer_sentryd(running_, revision_, &why);
+    if (o == Offer::refused)
+        mics::log_warn("sentryd refused configuration " + std::to_string(revision_) + ": " + why);
+    return o != Offer::down;
 }
 
 void App::apply_all() {
@@ -225,12 +231,29 @@ void App::apply_all() {
         if (pid_t p = sup_->pid("snmp")) ::kill(p, SIGHUP);  // snmpd re-reads its config on HUP
     }
     apply_ntp();
-    sentryd_pending_ = !push_sentryd();
 }
 
 std::string App::commit(const Config& next, const Session& s, const std::string& line, std::int64_t* rev) {
     if (std::string why = validate(next); !why.empty()) return why;
     if (std::string why = accounts::check_commit(running_, next, s.user); !why.empty()) return why;
+    // sentryd can refuse a snapshot, so it gets it before the revision is
+    // stored, under the id the store will give it (ids only grow): a refusal
+    // leaves nothing committed and its reason goes back to the shell. Not
+    // running is no refusal: sentryd pulls the configuration when it starts.
+    auto latest = store_.latest();
+    std::int64_t expect = (latest ? latest->id : 0) + 1;
+    std::string refused;
+    Offer offered = offer_sentryd(next, expect, &refused);
+    if (offered == Offer::refused) return "sentryd refused the configuration: " + refused;
+    // From here on a failure leaves sentryd ahead of the store with a revision
+    // id the next commit reuses; a restart makes it take the running one.
+    struct SentrydAhead {
+        App& app;
+        bool armed;
+        ~SentrydAhead() {
+            if (armed) app.restart_sentryd();
+        }
+    } ahead{*this, offered == Offer::applied};
     // The network applier runs before the revision is stored: it undoes its
     // own partial work, so a refused change leaves links, routes and the
     // revision history as they were.
@@ -239,11 +262,20 @@ std::string App::commit(const Config& next, const Session& s, const std::string&
         return why;
     std::int64_t id = store_.commit(to_json(next), {s.user, s.source, s.id, line});
     if (!id) return "cannot store the revision: " + store_.last_error();
+    ahead.armed = false;
     running_ = next;
     revision_ = id;
     if (rev) *rev = id;
     apply_all();
+    if (offered == Offer::down || id != expect) sentryd_pending_ = true;  // (again) as revision id
     return {};
+}
+
+void App::restart_sentryd() {
+    mics::log_error("sentryd holds a snapshot that was not committed; restarting it");
+    if (!sup_) return;
+    sup_->stop("sentryd", std::chrono::seconds(5));
+    sup_->start("sentryd");  // on_started: the running revision is pushed again
 }
 
 }  // namespace micsd

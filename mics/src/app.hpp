@@ -82,7 +82,11 @@ private:
     std::optional<Revision> factory_revision() const;
 
     void apply_all();
-    bool push_sentryd();
+    bool push_sentryd();  // the running revision; false while sentryd is not running
+    // One config.apply of `c` as revision `version` (docs/sentryd-config.md).
+    enum class Offer { applied, down, refused };
+    Offer offer_sentryd(const Config& c, std::int64_t version, std::string* reason);
+    void restart_sentryd();
     std::string write_snmpd_conf();
     // chrony.conf + `service ntp` -> the supervised chronyd (apply_ntp.cpp).
     // control=false only writes the file (before the supervisor's first start,

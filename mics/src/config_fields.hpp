@@ -43,6 +43,10 @@ struct Field {
     std::function<std::optional<std::pair<std::string, Value>>(const std::vector<std::string>&)> parse_entry;
     std::function<bool(const std::string&, const std::string&)> key_less;  // render order; null = by text
     std::size_t max_entries = 0;  // 0 = only what key_check allows
+    // A family with a per-entry default (per-service settings): absent entries
+    // take info.def, setting info.def deletes the entry (as for a scalar), and
+    // `show running-config all` renders info.def for every key keys_all lists.
+    std::function<std::vector<std::string>(const Config&)> keys_all;
 
     // Blocks (sub-mode sections such as `interface GigabitEthernet 1`):
     // a head row (block_header set, info.path = block name, no value of its

@@ -165,6 +165,10 @@ std::string apply_edit(Config& c, const std::string& path, const std::string& op
     std::string why = check_value(*f, path, key, *value);
     if (!why.empty()) return why;
     if (f->key_check) {
+        if (f->keys_all && *value == f->info.def) {
+            c.values.erase(path);  // a per-entry default is not stored
+            return {};
+        }
         if (!c.values.count(path) && f->max_entries && count_entries(c, *f) >= f->max_entries)
             return f->info.path + ": at most " + std::to_string(f->max_entries) + " entries";
         c.values[path] = *value;  // a family has no default: every entry is stored
@@ -236,7 +240,14 @@ std::string render(const Config& c, bool all) {
         }
         if (!f.block.empty()) continue;  // rendered inside its block
         if (f.render_entry) {
-            for (const auto& [k, v] : family_entries(c, f)) out << f.render_entry(k, v) << '\n';
+            auto es = family_entries(c, f);
+            if (all && f.keys_all) {  // absent entries of a family with a per-entry default
+                for (const auto& k : f.keys_all(c))
+                    if (!c.values.count(entry_path(f, k))) es.emplace_back(k, f.info.def);
+                auto less = [&](const auto& a, const auto& b) { return f.key_less ? f.key_less(a.first, b.first) : a.first < b.first; };
+                std::stable_sort(es.begin(), es.end(), less);
+            }
+            for (const auto& [k, v] : es) out << f.render_entry(k, v) << '\n';
             continue;
         }
         if (!f.render) continue;

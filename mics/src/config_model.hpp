@@ -26,7 +26,7 @@ struct FieldInfo {
     std::string path;
     std::string type;   // "string", "int", "bool" (for a keyed family: the entry value's type)
     std::string help;
-    Value def;          // unused for a keyed family
+    Value def;          // a keyed family: the value of an absent entry, if it has one (else unused)
     bool keyed = false; // a family of entries "path[key]" (routes, name servers, NTP servers)
 };
 

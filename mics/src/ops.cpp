@@ -4,6 +4,7 @@
 #include "app.hpp"
 #include "ops_detail.hpp"
 #include "password.hpp"
+#include "sentryd_snapshot.hpp"
 
 #include "mics/log.hpp"
 #include "mics/version.hpp"
@@ -215,10 +216,9 @@ const std::vector<OpDef>& op_table() {
          [](App& app, Session&, const json& a) -> json {
              std::string svc = str_arg(a, "service", 32);
              if (svc != "sentryd") fail("not_found", "no configuration for service '" + svc + "'");
-             return {{"version", app.revision()},
-                     {"config",
-                      {{"hostname", get_string(app.running(), "system.hostname")},
-                       {"activesync", {{"servers", json::array()}}}}}};
+             std::string why, args = sentryd_apply_args(app.running(), app.revision(), &why);
+             if (args.empty()) fail("internal", "running configuration: " + why);
+             return json::parse(args);
          }},
     }, with(archive_ops(), with(account_ops(), with(sentry_ops(), system_ops()))));
     return t;

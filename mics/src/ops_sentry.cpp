@@ -1,8 +1,72 @@
-// Op rows for the sentry area (see ops_detail.hpp).
+// Op rows for the sentry area (see ops_detail.hpp): `show sentry ...` views of
+// the proxy's configuration, rendered from the model through the same
+// snapshot sentryd gets (sentryd_snapshot.cpp), so what is shown is what runs.
 #include "ops_detail.hpp"
+#include "sentryd_snapshot.hpp"
 
 namespace micsd::ops {
 
-std::vector<OpDef> sentry_ops() { return {}; }
+namespace {
+
+bool flag(const Config& c, const char* path) { return std::get<bool>(get(c, path)); }
+std::string on_off(bool b) { return b ? "enabled" : "disabled"; }
+
+json show_sentry(App& app, Session&, const json& a) {
+    std::string what = str_arg(a, "what", 32);
+    const Config& c = app.running();
+    if (what == "config-properties") {
+        // Spec §3.5: one `key = value` per line; the filter is a substring of the line.
+        std::string filter = str_arg(a, "filter", 256, false);
+        std::string text;
+        json props = json::object();
+        for (const auto& [k, v] : sentry_config_properties(c)) {
+            std::string line = k + " = " + v;
+            if (!filter.empty() && line.find(filter) == std::string::npos) continue;
+            text += line + "\n";
+            props[k] = v;
+        }
+        return {{"text", text}, {"data", {{"revision", app.revision()}, {"properties", props}}}};
+    }
+    if (what == "emm-source-verify") {
+        bool v = flag(c, "sentry.emm_source_verify");
+        return {{"text", std::string(v ? "true" : "false") + "\n"}, {"data", {{"emm_source_verify", v}}}};
+    }
+    if (what == "emm-ips") {
+        std::string list = get_string(c, "sentry.emm_ips");
+        auto ips = list.empty() ? std::vector<std::string>{} : activesync::parse_emm_ips(list, nullptr);
+        std::string text;
+        for (const auto& ip : ips) text += ip + "\n";
+        if (ips.empty()) text = "No EMM source addresses configured\n";
+        return {{"text", text}, {"data", {{"emm_ips", ips}}}};
+    }
+    struct Flag {
+        const char* what;
+        const char* path;
+        const char* label;
+        const char* key;
+    };
+    static const Flag flags[] = {
+        {"audit", "sentry.audit", "Sentry audit log data", "audit"},
+        {"health-monitor", "sentry.health_monitor", "Sentry health-monitor data", "health_monitor"},
+        {"hsts", "sentry.hsts", "Sentry Strict-Transport-Security (HSTS rfc6797)", "hsts"},
+        {"emm-fail-open", "sentry.emm_fail_open", "New device access when the UEM is unreachable", "emm_fail_open"},
+    };
+    for (const auto& f : flags) {
+        if (what != f.what) continue;
+        bool v = flag(c, f.path);
+        std::string state = what == "emm-fail-open" ? (v ? "allow" : "block") : on_off(v);
+        return {{"text", std::string(f.label) + ": " + state + "\n"}, {"data", {{f.key, v}}}};
+    }
+    fail("not_found", "nothing to show for 'sentry " + what + "'");
+}
+
+}  // namespace
+
+std::vector<OpDef> sentry_ops() {
+    return {
+        // Reporting commands are EXEC (spec §2.3): none of these reveal a secret.
+        {"sentry.show", Who::session, 1, false, show_sentry},
+    };
+}
 
 }  // namespace micsd::ops

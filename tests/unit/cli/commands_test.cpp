@@ -221,11 +221,11 @@ TEST_CASE("configuration commands live in CONFIG mode only") {
 
     CHECK(help_tokens("", kConfig, 15) ==
           V{"banner", "certificate", "configure", "dbconfig", "debug", "do", "enable", "end", "exit", "fips",
-            "hostname", "httpd", "interface", "ip", "kparam", "no", "ntp", "password-policy", "service",
+            "hostname", "httpd", "interface", "ip", "kparam", "no", "ntp", "password-policy", "sentry", "service",
             "snmp-server", "software", "timeout", "username"});
     CHECK(help_tokens("no ", kConfig, 15) == V{"banner", "dbconfig", "debug", "fips", "hostname", "httpd", "ip", "kparam",
-                                              "ntp", "password-policy", "service", "snmp-server", "software", "timeout",
-                                              "username"});
+                                              "ntp", "password-policy", "sentry", "service", "snmp-server", "software",
+                                              "timeout", "username"});
     CHECK(help_tokens("ip ", kConfig, 15) == V{"domain-name", "name-server", "route", "ssh"});
     CHECK(help_tokens("no ip ", kConfig, 15) == V{"domain-name", "name-server", "route", "ssh"});
 }
@@ -295,7 +295,7 @@ TEST_CASE("completion in the real table") {
     CHECK(g.complete("conf", kExec, 15) == V{"configure"});
     CHECK(g.complete("configure ", kExec, 15) == V{"confirm", "replace", "terminal"});
     CHECK(g.complete("e", kConfig, 15) == V{"enable", "end", "exit"});
-    CHECK(g.complete("no s", kConfig, 15) == V{"service", "snmp-server", "software"});
+    CHECK(g.complete("no s", kConfig, 15) == V{"sentry", "service", "snmp-server", "software"});
 }
 
 TEST_CASE("terminal settings and session show commands are EXEC, privilege 1") {

@@ -628,7 +628,7 @@ TEST_CASE("show running-config renders the running data") {
     REQUIRE(code(r) == "ok");
     CHECK(r["data"]["text"] == all_interfaces() + "hostname edge1\ntimeout 10\nusername admin secret ***\n" +
                                     sentry_test::all_accounts() + "snmp-server community sentry-dev ro\n" +
-                                    sentry_test::all_ssh() + sentry_test::all_platform());
+                                    sentry_test::all_ssh() + sentry_test::all_sentry() + sentry_test::all_platform());
     CHECK(r["data"]["data"]["settings"]["dns.server"] == json::object());
 
     // A keyed family is an object {key: value} in the data and one line per entry in the text.
@@ -814,7 +814,7 @@ TEST_CASE("service ops for trusted local services") {
     REQUIRE(code(r) == "ok");
     CHECK(r["data"]["version"] == a.app->revision());
     CHECK(r["data"]["config"]["hostname"] == "sentry");
-    CHECK(r["data"]["config"]["activesync"]["servers"].is_array());
+    CHECK(r["data"]["config"]["activesync"]["services"][0]["name"] == "default");  // docs/sentryd-config.md
     r = call(*a.app, svc, "service.config", {{"service", "snmpd"}});
     CHECK(code(r) == "not_found");
     CHECK(message(r) == "no configuration for service 'snmpd'");

@@ -36,4 +36,20 @@ inline std::string all_ssh(int n = 5) {
            std::to_string(n) + "\nip ssh grace-time 60\n";
 }
 
+// What `show running-config all` prints for the factory sentry settings
+// (config_fields_sentry.cpp), after `service ssh N`.
+inline std::string all_sentry() {
+    std::string s = "sentry activesync enable\nsentry activesync all-dead try-anyway\n";
+    const std::string d = "sentry activesync service default ";
+    s += d + "server-tls\nno " + d + "server-verify\n" + d + "redirect-451\n" + d + "scheduling priority\n";
+    s += d + "health-check\n" + d + "health-check interval 60\n" + d + "health-check live-threshold 3\n";
+    s += d + "health-check dead-threshold 3\n" + d + "health-check failure-window 60000\n";
+    s += d + "health-check dead-time 60000\n";
+    s += "sentry timeout socket 10000\nsentry timeout connect 10000\nsentry timeout response 60000\n"
+         "sentry timeout request 10000\n";
+    s += "sentry emm-fail-open\nsentry emm-source-verify true\nsentry audit\nsentry health-monitor\n"
+         "sentry hsts enable\n";
+    return s;
+}
+
 }  // namespace sentry_test
