@@ -152,7 +152,8 @@ void register_account_commands(Grammar& g) {
     g.add({"no username WORD$user", no + user, kConfig, 15, do_no_user, false,
            "Delete the user. Refused for the last remaining user (the account of last resort) and for your own "
            "account."});
-    g.add({"enable secret", "Configure the enable secret\nSet the enable secret (asked twice, not echoed)\n",
+    // "enable" keeps its one help wording (a test pins help per shared keyword).
+    g.add({"enable secret", "Turn on privileged commands\nChange the enable secret (asked twice, not echoed)\n",
            kConfig, 15, do_enable_secret, false,
            "Change the enable secret; the password policy applies and the current secret cannot be reused."});
 
