@@ -45,6 +45,74 @@ end
 EOF2
 ) || fail "configuring: $out"
 grep -q '^%' <<<"$out" && fail "a line was refused: $out"
+# 1b. The ActiveSync proxy (docs/activesync-config.md): every sentry line, out
+# of render order; checked on its own below, replayed with the rest.
+out=$(priv <<'EOF2'
+configure terminal
+no sentry hsts
+sentry activesync service eas2 health-check dead-time 120000
+sentry activesync service eas2 servers mail3.example.com;[2001:db8::1]:8443
+sentry activesync service Eas3
+sentry activesync service default servers mail1.example.com;mail2.example.com:8443
+sentry activesync service eas2 hosts eas2.example.com;mail.example.org
+no sentry activesync service eas2 server-tls
+sentry activesync service default server-verify
+no sentry activesync service eas2 redirect-451
+sentry activesync service default scheduling round-robin
+no sentry activesync service Eas3 health-check
+sentry activesync service default health-check interval 30
+sentry activesync service default health-check live-threshold 2
+sentry activesync service default health-check dead-threshold 5
+sentry activesync service default health-check failure-window 30000
+sentry activesync service zz servers gone.example.com
+no sentry activesync service zz
+no sentry activesync enable
+sentry activesync all-dead reject
+sentry timeout socket 20000
+sentry timeout connect 5000
+sentry timeout response 90000
+sentry timeout request 15000
+no sentry emm-fail-open
+sentry emm-source-verify false
+sentry emm-ips 10.1.0.0/16, 192.0.2.7 2001:db8::/32
+no sentry audit
+no sentry health-monitor
+end
+EOF2
+) || fail "configuring sentry: $out"
+grep -q '^%' <<<"$out" && fail "a sentry line was refused: $out"
+sentry_expected='no sentry activesync enable
+sentry activesync all-dead reject
+sentry activesync service Eas3
+sentry activesync service eas2
+sentry activesync service default servers mail1.example.com;mail2.example.com:8443
+sentry activesync service eas2 servers mail3.example.com;[2001:db8::1]:8443
+sentry activesync service eas2 hosts eas2.example.com;mail.example.org
+no sentry activesync service eas2 server-tls
+sentry activesync service default server-verify
+no sentry activesync service eas2 redirect-451
+sentry activesync service default scheduling round-robin
+no sentry activesync service Eas3 health-check
+sentry activesync service default health-check interval 30
+sentry activesync service default health-check live-threshold 2
+sentry activesync service default health-check dead-threshold 5
+sentry activesync service default health-check failure-window 30000
+sentry activesync service eas2 health-check dead-time 120000
+sentry timeout socket 20000
+sentry timeout connect 5000
+sentry timeout response 90000
+sentry timeout request 15000
+no sentry emm-fail-open
+sentry emm-source-verify false
+sentry emm-ips 10.1.0.0/16,192.0.2.7,2001:db8::/32
+no sentry audit
+no sentry health-monitor
+no sentry hsts'
+sentry_lines=$(running | grep -E '^(no )?sentry ') || true
+[ "$sentry_lines" = "$sentry_expected" ] || fail "sentry lines on the first appliance:
+$sentry_lines
+--- expected:
+$sentry_expected"
 running > "$SAVED/first.orig" || fail "show running-config"
 first=$(cat "$SAVED/first.orig")
 # Users render with their hash (privilege 15 sees it; this console session is
@@ -54,7 +122,7 @@ grep -qx 'username rt secret \*\*\*' <<<"$first" || fail "rt not rendered masked
 { printf 'enable\n%s\nshow running-config\n' "$ENABLE_PW"; } | cli > "$SAVED/first.orig" || fail "show running-config (15)"
 first=$(cat "$SAVED/first.orig")
 grep -q '^username rt secret hash \$y\$' <<<"$first" || fail "rt hash not rendered at level 15: $first"
-first_nousers=$(grep -v '^username ' <<<"$first")
+first_nousers=$(grep -v -E '^username |^(no )?sentry ' <<<"$first")  # sentry lines: checked in 1b
 expected='ip route 0.0.0.0 0.0.0.0 10.0.0.1
 ip route 10.1.0.0 255.255.0.0 10.0.0.3
 ip route 192.168.0.0 255.255.0.0 10.0.0.2
