@@ -1,5 +1,6 @@
 #include "reference.hpp"
 
+#include <cctype>
 #include <set>
 #include <sstream>
 #include <vector>
@@ -69,6 +70,23 @@ std::string roff_escape(const std::string& s) {
     return out;
 }
 
+// Prose for roff: one sentence per line (roff's end-of-sentence spacing
+// depends on it, and mandoc warns otherwise), each line escaped.
+std::string roff_text(const std::string& s) {
+    std::string out, line;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        line.push_back(s[i]);
+        bool end = (s[i] == '.' || s[i] == '?' || s[i] == '!') && i + 2 < s.size() && s[i + 1] == ' ' &&
+                   std::isupper(static_cast<unsigned char>(s[i + 2]));
+        if (end) {
+            out += roff_escape(line) + "\n";
+            line.clear();
+            ++i;  // the space
+        }
+    }
+    return out + roff_escape(line);
+}
+
 }  // namespace
 
 std::string reference_man(const Grammar& g) {
@@ -86,7 +104,7 @@ std::string reference_man(const Grammar& g) {
         for (std::size_t i : commands_in(g, s)) {
             const auto& c = g.commands()[i];
             o << ".It Li " << roff_escape(display_syntax(c.syntax)) << "\n";
-            if (!c.doc.empty()) o << roff_escape(c.doc) << "\n";
+            if (!c.doc.empty()) o << roff_text(c.doc) << "\n";
             o << ".Bl -tag -width Ds -compact\n";
             for (const auto& n : tokens_of(g, i))
                 o << ".It Li " << roff_escape(n.text) << "\n" << roff_escape(n.help) << "\n";
