@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <ctime>
 #include <fstream>
+#include <limits>
 
 namespace micsd::ops {
 
@@ -73,6 +74,9 @@ void audit_login(App& app, const std::string& user, const std::string& source, c
     app.store().audit({0, user, source, "", "login", what, result});
 }
 
+// Lockout row for names that are not accounts (user names are [A-Za-z0-9._-]).
+constexpr const char* kUnknownRow = "*unknown*";
+
 // The end of every login attempt, whatever the credential: the lock is
 // checked after the (always performed) verification so a locked, a wrong and
 // an unknown account cost the same and get the same answer.
@@ -80,15 +84,28 @@ json finish_login(App& app, Session& s, const std::string& user, const std::stri
                   const std::string& service, bool known, bool ok) {
     const std::int64_t t = now();
     const std::string what = "login via " + service;
-    auto st = known ? accounts::lock_state(app.store(), user) : std::nullopt;
+    // An unknown name pays the same store read and write as a known one (a
+    // failure is an fsync'd write): its failures go to one shared row that
+    // no user name can spell and that never locks, so response time does not
+    // tell which names exist.
+    const std::string row = known ? user : std::string(kUnknownRow);
+    auto st = accounts::lock_state(app.store(), row);
+    if (!known) st.reset();
+    auto never = accounts::lockout_policy(app.running());
+    never.attempts = std::numeric_limits<int>::max();
     if (st && accounts::is_locked(*st, t)) {
+        // The same write as any other failure, so a locked account answers
+        // no faster than a wrong password or an unknown name.
+        accounts::record_failure(app.store(), kUnknownRow, never, t);
         audit_login(app, user, source, what, "failure: account locked");
         fail("auth_failed", "Authentication failed");
     }
     if (!ok) {
         audit_login(app, user, source, what, "failure");
         auto p = accounts::lockout_policy(app.running());
-        if (known && accounts::record_failure(app.store(), user, p, t)) {
+        if (!known) {
+            accounts::record_failure(app.store(), row, never, t);
+        } else if (accounts::record_failure(app.store(), user, p, t)) {
             std::string span = p.duration_s ? std::to_string(p.duration_s / 60) + " minutes" : "until cleared";
             audit_login(app, user, source,
                         "account locked after " + std::to_string(p.attempts) + " failed logins (" + span + ")",
