@@ -50,25 +50,6 @@ std::string utc(std::int64_t t) {
     return buf;
 }
 
-// Space-aligned columns; the last column is not padded.
-std::string columns(const std::vector<std::vector<std::string>>& rows) {
-    std::vector<std::size_t> w;
-    for (const auto& r : rows)
-        for (std::size_t i = 0; i < r.size(); ++i) {
-            if (w.size() <= i) w.push_back(0);
-            w[i] = std::max(w[i], r[i].size());
-        }
-    std::string out;
-    for (const auto& r : rows) {
-        std::string line;
-        for (std::size_t i = 0; i < r.size(); ++i)
-            line += i + 1 < r.size() ? r[i] + std::string(w[i] + 2 - r[i].size(), ' ') : r[i];
-        while (!line.empty() && line.back() == ' ') line.pop_back();
-        out += line + "\n";
-    }
-    return out;
-}
-
 void audit_login(App& app, const std::string& user, const std::string& source, const std::string& what,
                  const std::string& result) {
     app.store().audit({0, user, source, "", "login", what, result});
@@ -91,7 +72,8 @@ json finish_login(App& app, Session& s, const std::string& user, const std::stri
     const std::string row = known ? user : std::string(kUnknownRow);
     auto st = accounts::lock_state(app.store(), row);
     if (!known) st.reset();
-    auto never = accounts::lockout_policy(app.running());
+    const auto p = accounts::lockout_policy(app.running());
+    auto never = p;
     never.attempts = std::numeric_limits<int>::max();
     if (st && accounts::is_locked(*st, t)) {
         // The same write as any other failure, so a locked account answers
@@ -102,7 +84,6 @@ json finish_login(App& app, Session& s, const std::string& user, const std::stri
     }
     if (!ok) {
         audit_login(app, user, source, what, "failure");
-        auto p = accounts::lockout_policy(app.running());
         if (!known) {
             accounts::record_failure(app.store(), row, never, t);
         } else if (accounts::record_failure(app.store(), user, p, t)) {

@@ -39,7 +39,8 @@ std::string clip(const std::string& s, std::size_t max) {
 
 std::string pad(const std::string& s, std::size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
 
-// Space-aligned columns; the last column is not padded.
+}  // namespace
+
 std::string columns(const std::vector<std::vector<std::string>>& rows) {
     std::vector<std::size_t> w;
     for (const auto& r : rows)
@@ -56,6 +57,8 @@ std::string columns(const std::vector<std::vector<std::string>>& rows) {
     }
     return out;
 }
+
+namespace {
 
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;

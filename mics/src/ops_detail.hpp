@@ -56,6 +56,10 @@ inline long long int_arg(const json& a, const char* key, long long min, long lon
     return v;
 }
 
+// Space-aligned text columns for show output; the last column is not padded
+// (ops_archive.cpp).
+std::string columns(const std::vector<std::vector<std::string>>& rows);
+
 // Op rows by area, one file each; ops.cpp concatenates them.
 std::vector<OpDef> archive_ops();  // archive, audit and service ops (ops_archive.cpp)
 std::vector<OpDef> account_ops();  // users, lockout, SSH sessions (ops_accounts.cpp)
