@@ -1,8 +1,9 @@
 #include "apply_network.hpp"
 
+#include "config_fields.hpp"
+
 #include <bit>
 #include <cstdint>
-#include <set>
 #include <sstream>
 
 namespace micsd {
@@ -10,18 +11,7 @@ namespace micsd {
 namespace {
 
 // "a.b.c.d" netmask -> prefix length (masks are validated by the model).
-int prefix_len(const std::string& mask) {
-    std::uint32_t m = 0;
-    std::istringstream in(mask);
-    for (int i = 0; i < 4; ++i) {
-        unsigned part = 0;
-        char dot = 0;
-        in >> part;
-        if (i < 3) in >> dot;
-        m = (m << 8) | (part & 0xff);
-    }
-    return std::popcount(m);
-}
+int prefix_len(const std::string& mask) { return std::popcount(model::ipv4(mask).value_or(0)); }
 
 // "A/M.M.M.M" -> "A/len"
 std::string cidr(const std::string& addr_mask) {

@@ -38,7 +38,7 @@ bool ntp_enabled(const Config& c) {
     return std::get<bool>(get(c, "service.ntp"));
 }
 
-std::string write_chrony_conf(const Config& c, const mics::Paths& p) {
+std::string write_chrony_conf(const std::string& conf, const mics::Paths& p) {
     std::string dir = ntp_dir(p);
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
@@ -57,7 +57,7 @@ std::string write_chrony_conf(const Config& c, const mics::Paths& p) {
             if (::chown(dir.c_str(), pw->pw_uid, g) != 0) return "cannot hand " + dir + " to _chrony";
         }
     }
-    if (!write_file_atomic(dir + "/chrony.conf", chrony_conf(c, dir), 0640)) return "cannot write chrony.conf";
+    if (!write_file_atomic(dir + "/chrony.conf", conf, 0640)) return "cannot write chrony.conf";
     return {};
 }
 
@@ -86,7 +86,7 @@ namespace micsd {
 void App::apply_ntp(bool control) {
     std::string conf = chrony_conf(running_, ntp_dir(opt_.paths));
     if (conf != chrony_conf_) {
-        if (std::string why = write_chrony_conf(running_, opt_.paths); !why.empty()) {
+        if (std::string why = write_chrony_conf(conf, opt_.paths); !why.empty()) {
             mics::log_error("ntp: " + why);
             return;
         }

@@ -18,9 +18,9 @@ std::string ntp_dir(const mics::Paths& p);  // <state>/ntp
 std::string chrony_conf(const Config& c, const std::string& dir);
 // Whether chronyd should run: `service ntp` is on and a server is configured.
 bool ntp_enabled(const Config& c);
-// Writes chrony.conf (0640) and readies the directory chronyd needs (owned by
+// Writes `conf` (from chrony_conf) as chrony.conf (0640) and readies the directory chronyd needs (owned by
 // _chrony when MICS runs as root, since chronyd drops to that user). "" or why.
-std::string write_chrony_conf(const Config& c, const mics::Paths& p);
+std::string write_chrony_conf(const std::string& conf, const mics::Paths& p);
 // The supervised child; argv[0] from $SENTRY_CHRONYD (default /usr/sbin/chronyd).
 ChildSpec ntp_child(const mics::Paths& p, bool enabled);
 
