@@ -299,21 +299,24 @@ std::string Shell::read_secret(const std::string& prompt) {
         if (!s.empty() && s.back() == '\r') s.pop_back();
         return s;
     }
-    print(prompt);
+    // Echo off before the prompt appears, and without TCSAFLUSH: a client
+    // (expect, a paste) that answers as soon as it sees the prompt must have
+    // its answer neither echoed nor thrown away.
     termios old{};
     bool tty = ::tcgetattr(0, &old) == 0;
     if (tty) {
         termios t = old;
         t.c_lflag &= ~tcflag_t(ECHO);
-        ::tcsetattr(0, TCSAFLUSH, &t);
+        ::tcsetattr(0, TCSANOW, &t);
     }
+    print(prompt);
     std::string s;
     char c;
     // An unattended password prompt is still an idle session.
     while (wait_input() && ::read(0, &c, 1) == 1 && c != '\n' && c != '\r') {
         if (s.size() < 256) s.push_back(c);
     }
-    if (tty) ::tcsetattr(0, TCSAFLUSH, &old);
+    if (tty) ::tcsetattr(0, TCSANOW, &old);
     if (idle_expired_) return {};
     print("\n");
     return s;
