@@ -1,5 +1,7 @@
 #include "check.hpp"
 
+#include "command_util.hpp"
+
 #include <istream>
 #include <ostream>
 #include <string>
@@ -25,6 +27,24 @@ CheckResult check_config(std::istream& in, std::ostream& err, const Grammar& g) 
                 mode = mode_info(mode).parent;
                 m = pm;
             }
+        }
+        if (m.status == Match::ok && m.cmd->text_complete) {
+            // The following lines belong to this command (a banner's text),
+            // not to the grammar; as many as the shell would read.
+            std::string text = m.args.str("text");
+            const std::size_t first = n;
+            for (std::size_t k = 0; !m.cmd->text_complete(text); ++k) {
+                std::string more;
+                if (k >= kMaxBannerLines || !std::getline(in, more)) {
+                    ++r.errors;
+                    err << "line " << first << ": % text not closed by its delimiter: " << line << '\n';
+                    return r;
+                }
+                ++n;
+                if (!more.empty() && more.back() == '\r') more.pop_back();
+                text += "\n" + more;
+            }
+            continue;
         }
         if (m.status == Match::ok) {
             if (m.cmd->enters) mode = m.cmd->enters;

@@ -21,6 +21,13 @@ int config_edit(Shell& sh, const std::string& path, const std::string& op,
 // Calls MICS "show" with args and emits {text, data} through the pipe filters.
 int show(Shell& sh, const nlohmann::json& args);
 
+// `banner login` text: "dod", or a delimiter ("^C" or the first character),
+// the text and the delimiter again, over at most kMaxBannerLines more lines.
+// True once raw (the rest of the first line, then '\n' + each further line)
+// holds the closing delimiter. The shell and `sentry-cli --check` share it.
+inline constexpr std::size_t kMaxBannerLines = 100;
+bool banner_closed(const std::string& raw);
+
 // One registration function per area; grammar() calls them all in this order.
 void register_session_commands(Grammar& g);
 void register_system_commands(Grammar& g);

@@ -13,8 +13,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::size_t kMaxBannerLines = 100;
-
 // Calls an op whose data is {text, data} and emits it through the pipe filters.
 int call_emit(Shell& sh, const std::string& op, const json& args = json::object()) {
     mics::Reply r = sh.call(op, args.dump());
@@ -76,8 +74,9 @@ int do_no_user(Shell& sh, const Args& a) {
 
 // ---- banner login: Cisco's delimiter form, over as many lines as it takes
 
-// The delimiter of a banner block ("^C" or its first character), "" for the
-// preset name; the closing delimiter decides when the shell stops reading.
+}  // namespace
+
+// The closing delimiter decides when the shell (and `--check`) stops reading.
 bool banner_closed(const std::string& raw) {
     std::size_t s = raw.find_first_not_of(' ');
     if (s == std::string::npos) return false;
@@ -87,6 +86,8 @@ bool banner_closed(const std::string& raw) {
     std::string delim = raw.compare(s, 2, "^C") == 0 ? "^C" : raw.substr(s, 1);
     return raw.find(delim, s + delim.size()) != std::string::npos;
 }
+
+namespace {
 
 // One line typed at the terminal with echo (readline is not active while a
 // command runs, the terminal is in its normal line mode). Bounded by the idle
@@ -206,12 +207,14 @@ void register_account_commands(Grammar& g) {
            "Set min-length 15, character-classes 4, history 5 and lockout 3 failures / 15 minutes / 15 minutes."});
 
     const std::string banner = "Define a login banner\nShown before authentication (SSH)\n";
-    g.add({"banner login LINE$text",
+    CommandDef banner_login{"banner login LINE$text",
            banner + "'dod' for the DoD notice, or a delimiter character, the text, the delimiter\n", kConfig, 15,
            do_banner, false,
            "Set the login banner: `banner login dod` selects the standard DoD Notice and Consent Banner; "
            "otherwise the first character (or ^C) is the delimiter and the text, over as many lines as needed, "
-           "ends at the next delimiter (`banner login ^C` ... `^C`)."});
+           "ends at the next delimiter (`banner login ^C` ... `^C`)."};
+    banner_login.text_complete = banner_closed;
+    g.add(std::move(banner_login));
     g.add({"no banner login", no + banner, kConfig, 15,
            [](Shell& s, const Args&) { return config_edit(s, "ssh.banner", "set", ""); }, false,
            "Show no login banner."});

@@ -75,6 +75,10 @@ struct CommandDef {
     std::string doc;     // longer description for the command reference
     bool raw_line = false;  // its LINE takes '|' too: output filters belong to the inner command (do)
     Mode enters = Mode(0);  // the sub-mode a successful run enters (offline --check follows it)
+    // A multi-line command (`banner login ^C` ... `^C`): while this returns
+    // false for its LINE argument "text", the next input line is part of it
+    // ('\n'-joined). The handler reads those lines itself; --check uses this.
+    bool (*text_complete)(const std::string& text) = nullptr;
 };
 
 struct Token {
