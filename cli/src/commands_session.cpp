@@ -19,6 +19,14 @@ int do_enable(Shell& sh, const Args&) {
             sh.refresh();
             return kOk;
         }
+        if (r.code == "locked") {
+            // Failed enable attempts locked the account (or it was locked
+            // meanwhile): MICS refuses enable, and the session ends as a
+            // locked account's login would.
+            int rc = sh.fail(r);
+            sh.request_exit();
+            return rc;
+        }
         if (r.code != "auth_failed") return sh.fail(r);
         if (!sh.options().interactive) break;
     }

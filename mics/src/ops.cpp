@@ -20,6 +20,13 @@ namespace micsd {
 using nlohmann::json;
 using namespace ops;
 
+json ops::session_json(const Session& s, const App& app) {
+    return {{"session_id", s.id}, {"user", s.user}, {"privilege", s.privilege}, {"mode", mode_name(s.mode)},
+            {"hostname", get_string(app.running(), "system.hostname")},
+            // The shell enforces the CLI idle timeout and re-reads it after every command.
+            {"idle_timeout_min", get_int(app.running(), "system.cli.timeout")}};
+}
+
 namespace {
 
 std::string new_session_id() {
@@ -48,13 +55,6 @@ json hello(App& app) {
     return {{"product", mics::kProductName}, {"version", mics::kVersion}, {"git", mics::kGitDescribe},
             {"build_date", mics::kBuildDate}, {"uptime_s", app.uptime_s()},
             {"hostname", get_string(app.running(), "system.hostname")}};
-}
-
-json session_json(const Session& s, const App& app) {
-    return {{"session_id", s.id}, {"user", s.user}, {"privilege", s.privilege}, {"mode", mode_name(s.mode)},
-            {"hostname", get_string(app.running(), "system.hostname")},
-            // The shell enforces the CLI idle timeout and re-reads it after every command.
-            {"idle_timeout_min", get_int(app.running(), "system.cli.timeout")}};
 }
 
 json show(App& app, Session& s, const json& a) {
@@ -148,19 +148,7 @@ const std::vector<OpDef>& op_table() {
          }},
         {"session.info", Who::session, 1, false,
          [](App& app, Session& s, const json&) { return session_json(s, app); }},
-        {"session.enable", Who::session, 1, false,
-         [](App& app, Session& s, const json& a) -> json {
-             std::string secret = str_arg(a, "secret", 128);
-             auto hash = app.store().secret("enable");
-             bool ok = hash && verify_password(secret, *hash);
-             // With a typed line dispatch() records the command and its result;
-             // a raw client sends none, so the attempt is recorded here instead.
-             if (!a.contains("line"))
-                 app.store().audit({0, s.user, s.source, s.id, "exec", "enable", ok ? "success" : "failure"});
-             if (!ok) fail("auth_failed", "Access denied");
-             s.privilege = 15;
-             return session_json(s, app);
-         }},
+        // session.enable: ops_accounts.cpp (enable failures count toward lockout).
         {"session.disable", Who::session, 1, false,
          [](App& app, Session& s, const json&) {
              s.privilege = 1;

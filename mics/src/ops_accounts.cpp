@@ -58,6 +58,20 @@ void audit_login(App& app, const std::string& user, const std::string& source, c
 // Lockout row for names that are not accounts (user names are [A-Za-z0-9._-]).
 constexpr const char* kUnknownRow = "*unknown*";
 
+// Counts one failure of a known account (a login, or an enable secret typed
+// in its session); audits and logs the lock when this one locks it.
+bool count_failure(App& app, const std::string& user, const std::string& source, const std::string& what,
+                   std::int64_t t) {
+    const auto p = accounts::lockout_policy(app.running());
+    if (!accounts::record_failure(app.store(), user, p, t)) return false;
+    std::string span = p.duration_s ? std::to_string(p.duration_s / 60) + " minutes" : "until cleared";
+    audit_login(app, user, source,
+                "account locked after " + std::to_string(p.attempts) + " " + what + " (" + span + ")", "lockout");
+    mics::log_warn("account '" + user + "' locked after " + std::to_string(p.attempts) + " " + what +
+                   " (last from " + source + ")");
+    return true;
+}
+
 // The end of every login attempt, whatever the credential: the lock is
 // checked after the (always performed) verification so a locked, a wrong and
 // an unknown account cost the same and get the same answer.
@@ -84,22 +98,15 @@ json finish_login(App& app, Session& s, const std::string& user, const std::stri
     }
     if (!ok) {
         audit_login(app, user, source, what, "failure");
-        if (!known) {
-            accounts::record_failure(app.store(), row, never, t);
-        } else if (accounts::record_failure(app.store(), user, p, t)) {
-            std::string span = p.duration_s ? std::to_string(p.duration_s / 60) + " minutes" : "until cleared";
-            audit_login(app, user, source,
-                        "account locked after " + std::to_string(p.attempts) + " failed logins (" + span + ")",
-                        "lockout");
-            mics::log_warn("account '" + user + "' locked after " + std::to_string(p.attempts) +
-                           " failed logins (last from " + source + ")");
-        }
+        if (!known) accounts::record_failure(app.store(), row, never, t);
+        else count_failure(app, user, source, "failed logins", t);
         fail("auth_failed", "Authentication failed");
     }
     if (st) accounts::clear_failures(app.store(), user);
     s.trusted = false;  // from now on this connection is the user's, nothing more
     s.login_only = false;
     s.authenticated = true;
+    s.account = true;
     s.user = user;
     s.source = source.empty() ? "unknown" : source;
     s.privilege = 1;
@@ -139,6 +146,33 @@ json auth_pubkey(App& app, Session& s, const json& a) {
         fail("auth_failed", "Authentication failed");
     }
     return finish_login(app, s, user, source, "ssh publickey", known, true);
+}
+
+// `enable`: the enable secret, verified always (same cost whatever the
+// state). In a session of a local account a wrong secret counts toward that
+// account's lockout like a failed login (mixed failures share one count, so
+// a stolen login password gives no extra guesses at the secret); a locked
+// account cannot enable, and the shell ends the session on "locked". The
+// console (session.local) is never locked out (docs/accounts.md).
+json session_enable(App& app, Session& s, const json& a) {
+    std::string secret = str_arg(a, "secret", 128);
+    auto hash = app.store().secret("enable");
+    bool ok = hash && verify_password(secret, *hash);
+    const std::int64_t t = now();
+    bool locked = false;
+    if (s.account) {
+        if (auto st = accounts::lock_state(app.store(), s.user); st && accounts::is_locked(*st, t)) locked = true;
+        else if (!ok) locked = count_failure(app, s.user, s.source, "failed logins or enable attempts", t);
+        else if (st) accounts::clear_failures(app.store(), s.user);
+    }
+    // With a typed line dispatch() records the command and its result; a raw
+    // client sends none, so the attempt is recorded here instead.
+    if (!a.contains("line"))
+        app.store().audit({0, s.user, s.source, s.id, "exec", "enable", ok && !locked ? "success" : "failure"});
+    if (locked) fail("locked", "Access denied: account " + s.user + " is locked");
+    if (!ok) fail("auth_failed", "Access denied");
+    s.privilege = 15;
+    return session_json(s, app);
 }
 
 // Commits edits as one revision in the caller's name (like config.edit).
@@ -304,6 +338,7 @@ std::vector<OpDef> account_ops() {
     return {
         {"auth.login", Who::trusted, 0, false, auth_login},
         {"auth.pubkey", Who::trusted, 0, false, auth_pubkey},
+        {"session.enable", Who::session, 1, false, session_enable},
         {"account.password", Who::session, 15, true, account_password},
         {"account.enable_secret", Who::session, 15, true, enable_secret},
         {"users.locked", Who::session, 15, false, users_locked},

@@ -61,6 +61,9 @@ inline long long int_arg(const json& a, const char* key, long long min, long lon
 std::string columns(const std::vector<std::vector<std::string>>& rows);
 
 // Op rows by area, one file each; ops.cpp concatenates them.
+// What session.* ops answer: id, user, privilege, mode, host name, idle timeout (ops.cpp).
+json session_json(const Session& s, const App& app);
+
 std::vector<OpDef> archive_ops();  // archive, audit and service ops (ops_archive.cpp)
 std::vector<OpDef> account_ops();  // users, lockout, SSH sessions (ops_accounts.cpp)
 std::vector<OpDef> sentry_ops();   // ActiveSync proxy reporting and control (ops_sentry.cpp)

@@ -21,7 +21,9 @@ struct Session {
     // A configuration sub-mode's name ("config-if") while mode is config, for
     // the audit trail; "" otherwise. MICS's checks see only `mode`.
     std::string submode;
-    int enable_failures = 0;
+    // Logged in as a local account (auth.login / auth.pubkey): failed enable
+    // attempts count toward that account's lockout. The console is not.
+    bool account = false;
     // Set by sentry-sshd before it hands the connection to its unprivileged
     // pre-auth child: until a login succeeds only hello and auth.login pass.
     bool login_only = false;

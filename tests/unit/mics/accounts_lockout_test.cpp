@@ -113,3 +113,45 @@ TEST_CASE("an unknown user costs about as much as a known one") {
     CHECK(unknown > known * 0.5);
     CHECK(unknown < known * 2.0);
 }
+
+TEST_CASE("wrong enable secrets count toward the account's lockout; a locked account cannot enable") {
+    Appliance a;
+    Session boss = admin_config(*a.app);
+    REQUIRE(code(call(*a.app, boss, "account.password", {{"user", "bob"}, {"password", "Bob-pass-2024!"}})) == "ok");
+    Session s = trusted();
+    REQUIRE(code(login(*a.app, s, "bob", "Bob-pass-2024!")) == "ok");
+    // One failed login first: logins and enable attempts share one count.
+    Session other = trusted();
+    CHECK(code(login(*a.app, other, "bob", "nope-nope-nope")) == "auth_failed");
+    CHECK(code(call(*a.app, s, "session.enable", {{"secret", "wrong-secret-1"}, {"line", "enable"}})) ==
+          "auth_failed");
+    CHECK(accounts::lock_state(a.app->store(), "bob")->failures == 2);
+    json r = call(*a.app, s, "session.enable", {{"secret", "wrong-secret-2"}, {"line", "enable"}});
+    CHECK(code(r) == "locked");
+    CHECK(message(r) == "Access denied: account bob is locked");
+    auto tail = a.app->store().audit_tail(2);
+    REQUIRE(tail.size() == 2);
+    CHECK(tail[0].result == "lockout");
+    CHECK(tail[0].command == "account locked after 3 failed logins or enable attempts (15 minutes)");
+    CHECK(tail[1].command == "enable");
+    CHECK(tail[1].result.find("error: Access denied") == 0);
+    // The right secret does not help while locked, nor does a new login.
+    CHECK(code(call(*a.app, s, "session.enable", {{"secret", kEnable}})) == "locked");
+    CHECK(s.privilege == 1);
+    CHECK(code(login(*a.app, other, "bob", "Bob-pass-2024!")) == "auth_failed");
+    // Unlocked by the administrator, the secret works and resets the count.
+    REQUIRE(code(call(*a.app, boss, "users.unlock", {{"user", "bob"}})) == "ok");
+    CHECK(code(call(*a.app, s, "session.enable", {{"secret", "wrong-secret-3"}})) == "auth_failed");
+    CHECK(code(call(*a.app, s, "session.enable", {{"secret", kEnable}})) == "ok");
+    CHECK(s.privilege == 15);
+    CHECK_FALSE(accounts::lock_state(a.app->store(), "bob"));
+}
+
+TEST_CASE("the console's failed enable attempts lock nothing") {
+    Appliance a;
+    Session s = trusted();
+    REQUIRE(code(call(*a.app, s, "session.local", json::object())) == "ok");
+    for (int i = 0; i < 5; ++i) CHECK(code(call(*a.app, s, "session.enable", {{"secret", "wrong"}})) == "auth_failed");
+    CHECK(code(call(*a.app, s, "session.enable", {{"secret", kEnable}})) == "ok");
+    CHECK(accounts::locked_users(a.app->store(), std::int64_t(std::time(nullptr))).empty());
+}
