@@ -342,8 +342,8 @@ void Supervisor::send(Child& c, int sig) {
     ::kill(c.pid, sig);
 }
 
-void Supervisor::wait_gone(std::vector<Child*> cs, std::chrono::milliseconds grace) {
-    for (Child* c : cs) send(*c, SIGTERM);
+void Supervisor::wait_gone(std::vector<Child*> cs, std::chrono::milliseconds grace, int sig) {
+    for (Child* c : cs) send(*c, sig);
     auto deadline = Clock::now() + grace;
     auto wait_until = [&](Clock::time_point until) {
         while (!cs.empty() && Clock::now() < until) {
@@ -371,6 +371,39 @@ bool Supervisor::stop(const std::string& name, std::chrono::milliseconds grace) 
             forget(c);
         }
         return true;
+    }
+    return false;
+}
+
+const std::vector<std::string>* Supervisor::argv(const std::string& name) const {
+    for (const auto& c : children_)
+        if (c.spec.name == name) return &c.spec.argv;
+    return nullptr;
+}
+
+bool Supervisor::set_argv(const std::string& name, std::vector<std::string> argv) {
+    for (auto& c : children_) {
+        if (c.spec.name != name) continue;
+        c.spec.argv = std::move(argv);
+        return true;
+    }
+    return false;
+}
+
+bool Supervisor::restart(const std::string& name, int stop_signal, std::chrono::milliseconds grace) {
+    for (auto& c : children_) {
+        if (c.spec.name != name) continue;
+        if (c.pid) {
+            wait_gone({&c}, grace, stop_signal);
+            forget(c);
+        }
+        if (!c.want_running) return true;
+        c.restart_at = {};
+        if (spawn(c)) return true;
+        // Same as a failed start at boot: tick() tries again with backoff.
+        c.backoff_s = 1;
+        c.restart_at = Clock::now() + std::chrono::seconds(1);
+        return false;
     }
     return false;
 }

@@ -11,6 +11,7 @@
 // on kernels without pidfd_open (< 5.3).
 #pragma once
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <string>
 #include <sys/types.h>
@@ -65,6 +66,13 @@ public:
     // `service ntp` / `no service ntp`. False for an unknown name.
     bool set_enabled(const std::string& name, bool on, std::chrono::milliseconds grace);
     bool stop(const std::string& name, std::chrono::milliseconds grace);
+    // The argv a service (re)starts with. set_argv changes it for the next
+    // start only; restart stops a running service with stop_signal (SIGTERM,
+    // or a service's own "hand over" signal: sentry-sshd's SIGUSR1 keeps its
+    // sessions), waits up to grace, and starts it with its current argv.
+    const std::vector<std::string>* argv(const std::string& name) const;
+    bool set_argv(const std::string& name, std::vector<std::string> argv);
+    bool restart(const std::string& name, int stop_signal, std::chrono::milliseconds grace);
     // Signals a running service (through its pidfd when adopted). False if not running.
     bool signal(const std::string& name, int sig);
     pid_t pid(const std::string& name) const;
@@ -102,7 +110,7 @@ private:
     void forget(Child& c);
     bool gone(Child& c);
     void send(Child& c, int sig);
-    void wait_gone(std::vector<Child*> cs, std::chrono::milliseconds grace);
+    void wait_gone(std::vector<Child*> cs, std::chrono::milliseconds grace, int sig = SIGTERM);
     std::vector<Child> children_;
     std::string owner_marker_;
     bool use_pidfd_ = true;

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <poll.h>
 #include <spawn.h>
 #include <string>
@@ -390,4 +391,38 @@ TEST_CASE("a disabled service left running by an earlier MICS is stopped") {
     CHECK(sup.pid("sleeper") == 0);
     CHECK(status_of(sup.status(), "sleeper").state == "disabled");
     kill_and_reap(outside);
+}
+
+TEST_CASE("restart stops with the given signal and starts with the new argv") {
+    TempDir d;
+    Supervisor sup;
+    // A shell that notes which signal ended it (in its log, stdout).
+    sup.add({"svc", {"/bin/sh", "-c", "trap 'echo got-USR1; exit 0' USR1; trap 'echo got-TERM; exit 0' TERM; "
+                                      "sleep 30 & wait", "first"},
+             {}, d.path + "/svc.log", d.path + "/svc.pid"});
+    sup.start_all();
+    pid_t first = sup.pid("svc");
+    REQUIRE(first > 0);
+    REQUIRE(eventually([&] {  // the trap is set once the shell runs its script
+        std::ifstream f("/proc/" + std::to_string(first) + "/cmdline");
+        std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        return all.find("first") != std::string::npos;
+    }));
+    std::this_thread::sleep_for(100ms);
+    auto next = *sup.argv("svc");
+    next.back() = "second";
+    CHECK(sup.set_argv("svc", next));
+    CHECK(sup.pid("svc") == first);  // set_argv alone restarts nothing
+    CHECK(sup.restart("svc", SIGUSR1, 2000ms));
+    pid_t second = sup.pid("svc");
+    CHECK(second > 0);
+    CHECK(second != first);
+    CHECK(*sup.argv("svc") == next);
+    std::ifstream log(d.path + "/svc.log");
+    std::string logged((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    CHECK(logged == "got-USR1\n");
+    CHECK(read_pid(d.path + "/svc.pid") == second);
+    CHECK(status_of(sup.status(), "svc").restarts == 0);  // a restart we asked for is no crash
+    CHECK_FALSE(sup.restart("nope", SIGTERM, 100ms));
+    sup.stop_all(2000ms);
 }
