@@ -123,6 +123,19 @@ int do_banner(Shell& sh, const Args& a) {
     return call_ok(sh, "ssh.banner", {{"raw", raw}});
 }
 
+// `ip ssh port`: MICS checks the port is free and restarts sentry-sshd on
+// it when the change commits; this session (over SSH or not) stays.
+int set_ssh_port(Shell& sh, long long port) {
+    json e = {{"path", "ssh.port"}, {"op", port ? "set" : "delete"}};
+    if (port) e["value"] = port;
+    mics::Reply r = sh.call("config.edit", json{{"edits", json::array({e})}}.dump());
+    if (!r.ok) return sh.fail(r);
+    if (json::parse(r.data, nullptr, false).value("changed", false))
+        sh.print(std::string("SSH moved to ") + (port ? "port " + std::to_string(port) : "its start-up port") +
+                 "; sessions already open stay connected.\n");
+    return kOk;
+}
+
 }  // namespace
 
 void register_account_commands(Grammar& g) {
@@ -233,6 +246,15 @@ void register_account_commands(Grammar& g) {
     g.add({"no ip ssh grace-time", no + ipssh, kConfig, 15,
            [](Shell& s, const Args&) { return config_edit(s, "ssh.grace_time", "delete"); }, false,
            "Restore the default grace time (60 seconds)."});
+
+    const std::string ipsshport = "Configure IP settings\nConfigure SSH\nTCP port SSH listens on\n";
+    g.add({"ip ssh port (1-65535)$port", ipsshport + "Port number\n", kConfig, 15,
+           [](Shell& s, const Args& a) { return set_ssh_port(s, a.num("port")); }, false,
+           "Move SSH to this TCP port at once: sentry-sshd restarts on it and sessions already open stay "
+           "connected; the port must be free (default: the port sentry-micsd was started with, 22 in production)."});
+    g.add({"no ip ssh port", no + ipsshport, kConfig, 15,
+           [](Shell& s, const Args&) { return set_ssh_port(s, 0); }, false,
+           "Return SSH to the port sentry-micsd was started with."});
 
     const std::string users = "Logged-in users\n";
     g.add({"show users", sh + users, kExec, 1, [](Shell& s, const Args&) { return call_emit(s, "users.lines"); },

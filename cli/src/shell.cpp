@@ -212,7 +212,7 @@ void Shell::idle_expired() {
     exit_ = true;
     std::string span = opt_.idle_seconds_override >= 0
                            ? std::to_string(opt_.idle_seconds_override) + " seconds"
-                           : std::to_string(idle_timeout_min_) + " minutes";
+                           : std::to_string(idle_timeout_min_) + (idle_timeout_min_ == 1 ? " minute" : " minutes");
     write_out("\r\n% Session idle timeout (" + span + ") expired\r\n");
 }
 

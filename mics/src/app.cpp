@@ -20,6 +20,8 @@
 #include <ctime>
 #include <fcntl.h>
 #include <filesystem>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -144,8 +146,7 @@ void App::register_services(Supervisor& sup) {
              p.log() + "/sentryd.log",
              p.run() + "/sentryd.pid"});
     sup.add({"ssh",
-             {bin + "/cli/sshd/sentry-sshd", "--listen", addr(opt_.ssh_port), "--keys", p.keys(), "--mics",
-              p.mics_sock(), "--cli", bin + "/cli/sentry-cli"},
+             sshd_argv(),
              {},
              p.log() + "/sentry-sshd.log",
              p.run() + "/sentry-sshd.pid"});
@@ -172,6 +173,58 @@ void App::register_services(Supervisor& sup) {
     sup.on_adopted = [&sup](const std::string& n) {
         if (n == "snmp") sup.signal("snmp", SIGHUP);
     };
+}
+
+int App::ssh_port(const Config& c) const {
+    long long p = get_int(c, "ssh.port");
+    return p > 0 ? int(p) : opt_.ssh_port;
+}
+
+std::vector<std::string> App::sshd_argv() const {
+    const auto& p = opt_.paths;
+    std::vector<std::string> argv = {opt_.bin_dir + "/cli/sshd/sentry-sshd",
+                                     "--listen", opt_.bind + ":" + std::to_string(ssh_port(running_)),
+                                     "--keys", p.keys(),
+                                     "--mics", p.mics_sock(),
+                                     "--cli", opt_.bin_dir + "/cli/sentry-cli"};
+    // Like every service, sentry-sshd takes fips from the last boot or reload.
+    if (std::get<bool>(get(booted_, "system.fips"))) argv.push_back("--fips");
+    return argv;
+}
+
+void App::apply_sshd(bool restart) {
+    if (!sup_) return;
+    std::vector<std::string> want = sshd_argv();
+    const auto* have = sup_->argv("ssh");
+    if (!have || *have == want) return;
+    sup_->set_argv("ssh", want);
+    if (!restart) return;
+    mics::log_info("SSH moves to " + want[2] + "; restarting sentry-sshd (open sessions stay)");
+    sup_->restart("ssh", SIGUSR1, std::chrono::seconds(5));
+}
+
+// "" when sentry-sshd can move to port: not sentryd's port, and free now
+// (checked by binding it here, with MICS's own rights, which sentry-sshd
+// shares). A refused port leaves the configuration and SSH as they were.
+std::string App::check_ssh_port(int port) const {
+    const std::string what = "ip ssh port " + std::to_string(port) + ": ";
+    if (port == opt_.https_port) return what + "that is the ActiveSync proxy's port";
+    addrinfo hints{}, *res = nullptr;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+    if (::getaddrinfo(opt_.bind.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || !res)
+        return what + "cannot resolve the listen address " + opt_.bind;
+    std::string why;
+    int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0) why = std::string("socket: ") + std::strerror(errno);
+    else if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+             ::bind(fd, res->ai_addr, res->ai_addrlen) != 0)
+        why = errno == EADDRINUSE ? std::string("the port is in use")
+                                  : std::string("cannot listen on it: ") + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    ::freeaddrinfo(res);
+    return why.empty() ? why : what + why;
 }
 
 void App::on_service_started(const std::string& name) {
@@ -231,11 +284,14 @@ void App::apply_all() {
         if (pid_t p = sup_->pid("snmp")) ::kill(p, SIGHUP);  // snmpd re-reads its config on HUP
     }
     apply_ntp();
+    apply_sshd(true);
 }
 
 std::string App::commit(const Config& next, const Session& s, const std::string& line, std::int64_t* rev) {
     if (std::string why = validate(next); !why.empty()) return why;
     if (std::string why = accounts::check_commit(running_, next, s.user); !why.empty()) return why;
+    if (int port = ssh_port(next); sup_ && port != ssh_port(running_))
+        if (std::string why = check_ssh_port(port); !why.empty()) return why;
     // sentryd can refuse a snapshot, so it gets it before the revision is
     // stored, under the id the store will give it (ids only grow): a refusal
     // leaves nothing committed and its reason goes back to the shell. Not

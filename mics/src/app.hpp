@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace micsd {
 
@@ -77,6 +78,17 @@ public:
     // effect only then (fips) compare against it. reload (ops_system.cpp) sets it.
     const Config& booted() const { return booted_; }
     void set_booted(const Config& c) { booted_ = c; }
+
+    // ---- SSH listener (app.cpp) ---------------------------------------------
+    // The port sentry-sshd listens on for configuration c: `ip ssh port`, else
+    // the port given at start.
+    int ssh_port(const Config& c) const;
+    // sentry-sshd's argv: the running port, --fips when fips is in effect (booted).
+    std::vector<std::string> sshd_argv() const;
+    // Gives the supervisor the current argv; with restart, a changed argv
+    // restarts sentry-sshd with SIGUSR1 (its sessions stay: handover.hpp).
+    void apply_sshd(bool restart);
+    std::string check_ssh_port(int port) const;
 
 private:
     std::optional<Revision> factory_revision() const;

@@ -1,6 +1,7 @@
 // SSH subtree: login banner (`banner login`), the session limit (`service ssh
-// <n>`), SSH on/off (`no service ssh`) and the pre-authentication grace time
-// (`ip ssh grace-time <s>`). sentry-sshd reads them through `ssh.settings`.
+// <n>`), SSH on/off (`no service ssh`), the port (`ip ssh port <n>`: MICS
+// restarts sentry-sshd on it, app.cpp) and the pre-authentication grace time
+// (`ip ssh grace-time <s>`). sentry-sshd reads the rest through `ssh.settings`.
 #include "accounts.hpp"
 #include "config_fields.hpp"
 
@@ -129,6 +130,19 @@ void add_ssh_fields(std::vector<Field>& v) {
     v.back().parse = [](const std::vector<std::string>& w) -> std::optional<Value> {
         if (!words_are(w, {"service", "ssh", nullptr}, 3)) return std::nullopt;
         return int_or_word(w[2]);
+    };
+    // 0 = the port sentry-micsd was started with ($SENTRY_SSH_PORT: 2222 in
+    // development, 22 in production), so a configuration carries no port
+    // unless an administrator chose one.
+    v.push_back({{"ssh.port", "int", "TCP port of SSH (0 = the port given at start)", 0LL}, 0, 65535, nullptr,
+                 [](const Value& x) {
+                     long long n = std::get<long long>(x);
+                     return n == 0 ? std::string("no ip ssh port") : "ip ssh port " + std::to_string(n);
+                 }});
+    v.back().parse = [](const std::vector<std::string>& w) -> std::optional<Value> {
+        if (words_are(w, {"no", "ip", "ssh", "port"}, 4)) return Value(0LL);
+        if (!words_are(w, {"ip", "ssh", "port", nullptr}, 4)) return std::nullopt;
+        return int_or_word(w[3]);
     };
     v.push_back({{"ssh.grace_time", "int", "Seconds a client has to authenticate", 60LL}, 10, 600, nullptr,
                  [](const Value& x) { return "ip ssh grace-time " + std::to_string(std::get<long long>(x)); }});

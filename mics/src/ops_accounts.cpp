@@ -11,6 +11,7 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <limits>
@@ -289,20 +290,11 @@ json ssh_show(App& app, Session&, const json&) {
     const Config& c = app.running();
     bool enabled = std::get<bool>(get(c, "ssh.enabled"));
     auto lp = accounts::lockout_policy(c);
-    std::string text;
-    text += std::string("SSH: ") + (enabled ? "enabled" : "disabled") + "\n";
-    text += "Port: " + std::to_string(app.options().ssh_port) + "\n";
-    text += "Maximum sessions: " + std::to_string(get_int(c, "ssh.max_sessions")) + "\n";
-    text += "Active sessions: " + std::to_string(app.lines().list().size()) + "\n";
-    text += "Authentication grace time: " + std::to_string(get_int(c, "ssh.grace_time")) + " seconds\n";
-    text += "CLI idle timeout: " + std::to_string(get_int(c, "system.cli.timeout")) + " minutes\n";
-    text += "Authentication methods: publickey, password, keyboard-interactive\n";
-    text += "Lockout: " + std::to_string(lp.attempts) + " failures within " + std::to_string(lp.window_s / 60) +
-            " minutes lock an account for " +
-            (lp.duration_s ? std::to_string(lp.duration_s / 60) + " minutes" : std::string("ever (until cleared)")) +
-            "\n";
-    // sentry-sshd writes what it runs with at start (cli/sshd/src/server.cpp).
+    // sentry-sshd writes what it runs with once it listens (cli/sshd/src/server.cpp):
+    // address and port, fips, algorithms, host key fingerprints.
     json keys = json::array(), algos = json::object();
+    std::string listen_addr, fips;
+    int port = 0;
     std::ifstream f(app.options().paths.keys() + "/sshd-info");
     std::string l;
     for (int n = 0; n < 32 && std::getline(f, l) && l.size() < 4096; ++n) {
@@ -312,18 +304,46 @@ json ssh_show(App& app, Session&, const json&) {
         if (k == "hostkey") {
             auto sp2 = v.find(' ');
             keys.push_back({{"type", v.substr(0, sp2)}, {"fingerprint", sp2 == std::string::npos ? "" : v.substr(sp2 + 1)}});
+        } else if (k == "listen") {
+            auto sp2 = v.rfind(' ');
+            listen_addr = v.substr(0, sp2);
+            if (sp2 != std::string::npos) port = std::atoi(v.c_str() + sp2 + 1);
+        } else if (k == "fips") {
+            fips = v;
         } else {
             algos[k] = v;
         }
     }
+    const int configured = app.ssh_port(c);
+    if (port <= 0) port = configured;  // sentry-sshd has not started yet
+    std::string text;
+    text += std::string("SSH: ") + (enabled ? "enabled" : "disabled") + "\n";
+    text += "Port: " + std::to_string(port);
+    if (port != configured)
+        text += " (configured " + std::to_string(configured) + ", not listening there yet: see sentry-sshd.log)";
+    text += "\n";
+    text += "Maximum sessions: " + std::to_string(get_int(c, "ssh.max_sessions")) + "\n";
+    text += "Active sessions: " + std::to_string(app.lines().list().size()) + "\n";
+    text += "Authentication grace time: " + std::to_string(get_int(c, "ssh.grace_time")) + " seconds\n";
+    text += "CLI idle timeout: " + std::to_string(get_int(c, "system.cli.timeout")) + " minutes\n";
+    text += "Authentication methods: publickey, password, keyboard-interactive\n";
+    text += "Lockout: " + std::to_string(lp.attempts) + " failures within " + std::to_string(lp.window_s / 60) +
+            " minutes lock an account for " +
+            (lp.duration_s ? std::to_string(lp.duration_s / 60) + " minutes" : std::string("ever (until cleared)")) +
+            "\n";
+    if (!fips.empty())
+        text += "FIPS algorithms only: " + std::string(fips == "on" ? "yes" : "no") + "\n";
     text += "Host keys:\n";
     if (keys.empty()) text += "  (sentry-sshd has not started)\n";
     for (const auto& k : keys)
         text += "  " + k["type"].get<std::string>() + " " + k["fingerprint"].get<std::string>() + "\n";
-    for (const char* k : {"kex", "cipher", "mac", "hostkey-algorithms"})
+    for (const char* k : {"kex", "cipher", "mac", "hostkey-algorithms", "pubkey-algorithms"})
         if (algos.contains(k)) text += std::string("Algorithms ") + k + ": " + algos[k].get<std::string>() + "\n";
     json data = {{"enabled", enabled},
-                 {"port", app.options().ssh_port},
+                 {"port", port},
+                 {"configured_port", configured},
+                 {"listen_address", listen_addr.empty() ? json(nullptr) : json(listen_addr)},
+                 {"fips", fips.empty() ? json(nullptr) : json(fips == "on")},
                  {"max_sessions", get_int(c, "ssh.max_sessions")},
                  {"grace_time_s", get_int(c, "ssh.grace_time")},
                  {"idle_timeout_min", get_int(c, "system.cli.timeout")},

@@ -203,6 +203,7 @@ json reload(App& app, Session& s, const json& a) {
         if (app.store().startup_id()) app.store().set_startup(rev);  // startup follows its reloaded copy, as at boot
     }
     app.set_booted(app.running());
+    app.apply_sshd(false);  // fips (and the port) for the restart below
     std::vector<std::string> skipped = apply_kparams(app.running());
     json restarted = json::array();
     if (Supervisor* sup = app.supervisor()) {

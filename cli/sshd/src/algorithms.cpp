@@ -26,6 +26,12 @@ constexpr std::array kTable = {
     Algorithm{AlgoKind::hostkey, "ecdsa-sha2-nistp256", true},
     Algorithm{AlgoKind::hostkey, "rsa-sha2-512", true},
     Algorithm{AlgoKind::hostkey, "rsa-sha2-256", true},
+    Algorithm{AlgoKind::pubkey, "ssh-ed25519", false},
+    Algorithm{AlgoKind::pubkey, "ecdsa-sha2-nistp256", true},
+    Algorithm{AlgoKind::pubkey, "ecdsa-sha2-nistp384", true},
+    Algorithm{AlgoKind::pubkey, "ecdsa-sha2-nistp521", true},
+    Algorithm{AlgoKind::pubkey, "rsa-sha2-512", true},
+    Algorithm{AlgoKind::pubkey, "rsa-sha2-256", true},
 };
 }  // namespace
 

@@ -1,6 +1,6 @@
 // The SSH algorithm policy of sentry-sshd: one table, so that the FIPS switch
-// (a later issue) only has to filter it, and the man page can be checked
-// against it.
+// (`fips`, passed as --fips at start) only has to filter it, and the man page
+// can be checked against it.
 #pragma once
 #include <span>
 #include <string>
@@ -8,7 +8,8 @@
 
 namespace sshd {
 
-enum class AlgoKind { kex, cipher, mac, hostkey };
+// pubkey: signature algorithms accepted for users' keys (`username u ssh-key`).
+enum class AlgoKind { kex, cipher, mac, hostkey, pubkey };
 
 struct Algorithm {
     AlgoKind kind;

@@ -51,6 +51,8 @@ ParseResult parse_options(const std::vector<std::string>& args, const Defaults& 
             f.value(o.mics_path);
         } else if (flag == "--cli") {
             f.value(o.cli_path);
+        } else if (flag == "--fips") {
+            o.fips = f.no_value();
         } else if (flag == "--check-config") {
             o.check_config = f.no_value();
         } else if (flag == "--version") {
@@ -75,13 +77,15 @@ ParseResult parse_options(const std::vector<std::string>& args, const Defaults& 
 
 std::string usage() {
     return "usage: sentry-sshd [--listen ADDR:PORT] [--keys DIR] [--mics PATH] [--cli PATH]\n"
-           "                   [--check-config] [--version] [--help]\n"
+           "                   [--fips] [--check-config] [--version] [--help]\n"
            "  --listen ADDR:PORT  address to listen on (default $SENTRY_BIND or 127.0.0.1,\n"
            "                      port $SENTRY_SSH_PORT or 2222)\n"
            "  --keys DIR          host key directory (default <state>/keys)\n"
            "  --mics PATH         MICS socket (default <state>/run/mics.sock)\n"
            "  --cli PATH          shell binary (default $SENTRY_CLI, else ../sentry-cli\n"
            "                      relative to the directory of sentry-sshd)\n"
+           "  --fips              FIPS-approved algorithms only (no curve25519, chacha20,\n"
+           "                      ed25519); sentry-micsd passes it when `fips` is in effect\n"
            "  --check-config      validate flags, keys and the shell binary, then exit 0 or 1\n"
            "  --version           print the version and exit\n"
            "  --help              print this help and exit\n";

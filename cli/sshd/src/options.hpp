@@ -20,6 +20,7 @@ struct Options {
     std::string keys_dir;
     std::string mics_path;
     std::string cli_path;
+    bool fips = false;  // --fips: only FIPS-approved algorithms and host keys
     bool check_config = false;
     bool show_version = false;
     bool show_help = false;

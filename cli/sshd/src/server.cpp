@@ -7,11 +7,13 @@
 #include "mics/client.hpp"
 #include "mics/log.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -66,6 +68,7 @@ Server::Server(Options opts, Unprivileged unprivileged)
 Server::~Server() {
     if (bind_) ssh_bind_free(bind_);
     for (auto k : keys_) ssh_key_free(k);
+    for (const auto& a : inherited_) ::close(a.pidfd);
 }
 
 namespace {
@@ -96,8 +99,21 @@ bool Server::start(std::string& err) {
     int verbosity = SSH_LOG_NOLOG;
     bool no = false;
     std::string port = std::to_string(opts_.port);
-    std::string kex = algorithm_list(AlgoKind::kex), ciphers = algorithm_list(AlgoKind::cipher),
-                macs = algorithm_list(AlgoKind::mac), hostkeys = algorithm_list(AlgoKind::hostkey);
+    const bool fips = opts_.fips;
+    std::string kex = algorithm_list(AlgoKind::kex, fips), ciphers = algorithm_list(AlgoKind::cipher, fips),
+                macs = algorithm_list(AlgoKind::mac, fips), hostkeys = algorithm_list(AlgoKind::hostkey, fips),
+                pubkeys = algorithm_list(AlgoKind::pubkey, fips);
+    if (fips) {
+        // Ed25519 is not FIPS-approved: its host key is neither offered nor
+        // listed (the file stays, for when fips is turned off again).
+        keys_.erase(std::remove_if(keys_.begin(), keys_.end(),
+                                   [](ssh_key k) {
+                                       bool drop = ssh_key_type(k) == SSH_KEYTYPE_ED25519;
+                                       if (drop) ssh_key_free(k);
+                                       return drop;
+                                   }),
+                    keys_.end());
+    }
     struct Opt {
         ssh_bind_options_e key;
         const void* value;
@@ -117,6 +133,7 @@ bool Server::start(std::string& err) {
         {SSH_BIND_OPTIONS_HMAC_C_S, macs.c_str(), "MACs"},
         {SSH_BIND_OPTIONS_HMAC_S_C, macs.c_str(), "MACs"},
         {SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS, hostkeys.c_str(), "host key algorithms"},
+        {SSH_BIND_OPTIONS_PUBKEY_ACCEPTED_KEY_TYPES, pubkeys.c_str(), "user key algorithms"},
     };
     for (const auto& o : bind_opts) {
         if (ssh_bind_options_set(bind_, o.key, o.value) != SSH_OK) {
@@ -126,10 +143,11 @@ bool Server::start(std::string& err) {
     }
     // What `show ssh` prints (MICS reads it): fingerprints and algorithms in
     // effect, written atomically next to the keys (same owner, 0600).
-    std::string info = "kex " + kex + "\ncipher " + ciphers + "\nmac " + macs + "\nhostkey-algorithms " + hostkeys + "\n";
+    std::string info = "listen " + opts_.listen_addr + " " + port + "\nfips " + (fips ? "on" : "off") + "\nkex " +
+                       kex + "\ncipher " + ciphers + "\nmac " + macs + "\nhostkey-algorithms " + hostkeys +
+                       "\npubkey-algorithms " + pubkeys + "\n";
     for (ssh_key k : keys_)
         info += std::string("hostkey ") + ssh_key_type_to_char(ssh_key_type(k)) + " " + fingerprint(k) + "\n";
-    write_info(opts_.keys_dir + "/sshd-info", info);
     // IMPORT_KEY hands ownership to the bind (freed by ssh_bind_free).
     while (!keys_.empty()) {
         ssh_key k = keys_.back();
@@ -147,7 +165,10 @@ bool Server::start(std::string& err) {
         return false;
     }
     mics::log_info("listening on " + opts_.listen_addr + ":" + port + ", shell " + opts_.cli_path +
-                   ", MICS " + opts_.mics_path);
+                   ", MICS " + opts_.mics_path + (fips ? ", FIPS-approved algorithms only" : ""));
+    // Only now: `show ssh` must not claim a port that could not be bound.
+    write_info(opts_.keys_dir + "/sshd-info", info);
+    adopt_handed_over();
     if (::geteuid() != 0)
         mics::log_warn("not running as root: shells run with this uid and could read the host keys");
     return true;
@@ -162,11 +183,11 @@ int Server::run() {
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+    for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1}) ::sigaction(sig, &sa, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
 
     const int listen_fd = ssh_bind_get_fd(bind_);
-    bool stop = false;
+    bool stop = false, handover = false;
     while (!stop) {
         std::vector<pollfd> pfds = {{listen_fd, POLLIN, 0}, {g_sig_pipe[0], POLLIN, 0}};
         std::vector<pid_t> pids;
@@ -175,6 +196,8 @@ int Server::run() {
             pfds.push_back({c.ctrl_fd, POLLIN, 0});
             pids.push_back(pid);
         }
+        const std::size_t first_inherited = pfds.size();
+        for (const auto& a : inherited_) pfds.push_back({a.pidfd, POLLIN, 0});
         if (::poll(pfds.data(), pfds.size(), -1) < 0) {
             if (errno == EINTR) continue;
             mics::log_error(std::string("poll: ") + std::strerror(errno));
@@ -185,6 +208,7 @@ int Server::run() {
             while (::read(g_sig_pipe[0], &sig, 1) == 1) {
                 if (sig == SIGCHLD) reap();
                 else if (sig == SIGTERM || sig == SIGINT) stop = true;
+                else if (sig == SIGUSR1) stop = handover = true;
                 // SIGHUP: nothing to reload yet; settings are read per connection.
             }
         }
@@ -193,11 +217,59 @@ int Server::run() {
             auto it = children_.find(pids[i]);
             if (it != children_.end()) on_ctrl(it->first, it->second);
         }
+        // A handed-over session ended: its slot is free (not our child: init reaps it).
+        for (std::size_t i = inherited_.size(); i-- > 0;) {
+            if (!pfds[first_inherited + i].revents) continue;
+            limit_.release(inherited_[i].pid);
+            ::close(inherited_[i].pidfd);
+            inherited_.erase(inherited_.begin() + long(i));
+        }
         if (!stop && (pfds[0].revents & POLLIN)) accept_one();
     }
-    mics::log_info("shutting down; ending " + std::to_string(children_.size()) + " connection(s)");
-    for (auto& [pid, c] : children_) ::kill(pid, SIGTERM);
+    shut_down(handover);
     return 0;
+}
+
+void Server::adopt_handed_over() {
+    std::ifstream f("/proc/self/cmdline", std::ios::binary);
+    std::getline(f, self_argv0_, '\0');
+    auto pids = take_handover_file(opts_.keys_dir + "/" + kHandoverFile);
+    if (pids.empty()) return;
+    inherited_ = adopt_sessions(pids, self_argv0_);
+    for (const auto& a : inherited_) limit_.hold(a.pid);
+    mics::log_info("took over " + std::to_string(inherited_.size()) + " of " + std::to_string(pids.size()) +
+                   " session(s) from the previous listener");
+}
+
+void Server::shut_down(bool handover) {
+    if (!handover) {
+        mics::log_info("shutting down; ending " + std::to_string(children_.size() + inherited_.size()) +
+                       " connection(s)");
+        for (auto& [pid, c] : children_) ::kill(pid, SIGTERM);
+        for (const auto& a : inherited_) pidfd_kill(a, SIGTERM);
+        return;
+    }
+    // Sessions (slot holders) keep running; a connection still authenticating
+    // is ended: it would ask this listener for a slot after it is gone.
+    std::vector<pid_t> keep;
+    std::size_t ended = 0;
+    for (auto& [pid, c] : children_) {
+        if (limit_.holds(pid)) {
+            keep.push_back(pid);
+        } else {
+            ::kill(pid, SIGTERM);
+            ++ended;
+        }
+    }
+    for (const auto& a : inherited_)
+        if (!pidfd_exited(a.pidfd)) keep.push_back(a.pid);
+    if (!write_handover_file(opts_.keys_dir + "/" + kHandoverFile, keep)) {
+        mics::log_error("cannot write the hand-over file; ending all sessions");
+        for (pid_t p : keep) ::kill(p, SIGTERM);
+        return;
+    }
+    mics::log_info("handing over " + std::to_string(keep.size()) + " session(s) to the next listener; ended " +
+                   std::to_string(ended) + " unauthenticated connection(s)");
 }
 
 void Server::on_ctrl(pid_t pid, Child& c) {
@@ -302,7 +374,8 @@ void Server::accept_one() {
             if (c.ctrl_fd >= 0) ::close(c.ctrl_fd);
         struct sigaction dfl{};
         dfl.sa_handler = SIG_DFL;
-        for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) ::sigaction(sig, &dfl, nullptr);
+        for (int sig : {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1}) ::sigaction(sig, &dfl, nullptr);
+        for (const auto& a : inherited_) ::close(a.pidfd);
         ::close(g_sig_pipe[0]);
         ::close(g_sig_pipe[1]);
         ssh_bind_free(bind_);

@@ -2,6 +2,7 @@
 // It keeps the only global state (the count of authenticated sessions) and
 // never parses SSH traffic itself.
 #pragma once
+#include "handover.hpp"
 #include "options.hpp"
 #include "privdrop.hpp"
 #include "session_limit.hpp"
@@ -27,7 +28,8 @@ public:
 
     // Host keys, bind options, listen. False with err on failure.
     bool start(std::string& err);
-    // Serves until SIGTERM / SIGINT; returns the exit code.
+    // Serves until SIGTERM / SIGINT (ends every connection) or SIGUSR1 (hands
+    // the live sessions over to the next listener, see handover.hpp).
     int run();
 
 private:
@@ -40,6 +42,8 @@ private:
     void accept_one();
     void reap();
     void on_ctrl(pid_t pid, Child& c);
+    void adopt_handed_over();
+    void shut_down(bool handover);
 
     Options opts_;
     Unprivileged unprivileged_;
@@ -47,6 +51,8 @@ private:
     std::vector<ssh_key> keys_;
     std::map<pid_t, Child> children_;
     SessionLimit limit_;
+    std::vector<Adopted> inherited_;  // sessions of an earlier listener
+    std::string self_argv0_;
 };
 
 }  // namespace sshd

@@ -33,7 +33,7 @@ inline std::string all_accounts() {
 inline std::string all_ssh(int n = 5) {
     return "banner login ^C\nAuthorized use only. Activity on this system is monitored and recorded.\n"
            "Disconnect now if you are not an authorized user.\n^C\nservice ssh\nservice ssh " +
-           std::to_string(n) + "\nip ssh grace-time 60\n";
+           std::to_string(n) + "\nno ip ssh port\nip ssh grace-time 60\n";
 }
 
 // What `show running-config all` prints for the factory sentry settings

@@ -23,3 +23,14 @@ TEST_CASE("sshd session limit follows a lowered maximum") {
     CHECK(l.try_acquire(2, 5));
     CHECK_FALSE(l.try_acquire(3, 1));
 }
+
+TEST_CASE("sshd sessions handed over by an earlier listener count whatever the limit") {
+    SessionLimit l;
+    l.hold(7);
+    l.hold(8);
+    CHECK(l.holds(7));
+    CHECK_FALSE(l.holds(9));
+    CHECK_FALSE(l.try_acquire(9, 2));  // two inherited sessions fill a limit of 2
+    l.release(7);
+    CHECK(l.try_acquire(9, 2));
+}
