@@ -92,6 +92,7 @@ public:
 
     std::size_t size() const { return live_; }
     std::size_t max_entries() const { return max_entries_; }
+    std::size_t slots() const { return entries_.size(); }  // ids are below this
 
     // Case-insensitive (ASCII) on both parts, as device ids and Windows user
     // names are. Callers validate lengths first; over-long keys never match.
