@@ -79,6 +79,7 @@ void add_account_fields(std::vector<Field>& v);
 void add_snmp_fields(std::vector<Field>& v);
 void add_ssh_fields(std::vector<Field>& v);
 void add_sentry_fields(std::vector<Field>& v);
+void add_device_fields(std::vector<Field>& v);
 void add_platform_fields(std::vector<Field>& v);
 
 }  // namespace micsd::model

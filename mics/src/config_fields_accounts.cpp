@@ -146,6 +146,8 @@ Config mask_secrets(const Config& c) {
     for (auto& [path, v] : out.values)
         if (path.rfind(std::string(kSecret) + "[", 0) == 0 || path.rfind(std::string(kSshKey) + "[", 0) == 0)
             v = std::string("***");
+    // The UEM bearer token is a credential too (docs/device-policy.md).
+    if (auto it = out.values.find("sentry.uem.token"); it != out.values.end()) it->second = std::string("***");
     return out;
 }
 

@@ -33,6 +33,7 @@ const std::vector<Field>& table() {
         model::add_snmp_fields(v);
         model::add_ssh_fields(v);
         model::add_sentry_fields(v);
+        model::add_device_fields(v);
         model::add_platform_fields(v);
         return v;
     }();

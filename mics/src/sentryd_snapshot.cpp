@@ -251,6 +251,19 @@ json build(const Config& c, std::string* why) {
                {"failure_window_ms", svc_int(c, "activesync.service.health.failure_window_ms", name)},
                {"dead_time_ms", svc_int(c, "activesync.service.health.dead_time_ms", name)}}}});
     }
+    // Device policy (docs/device-policy.md): rules in sequence order.
+    json rules = json::array();
+    for (const auto& [seq, v] : entries(c, "sentry.device_rule")) {
+        const std::string& r = std::get<std::string>(v);
+        std::size_t a = r.find(' '), b = r.find(' ', a + 1);
+        rules.push_back({{"seq", std::stoll(seq)},
+                         {"action", r.substr(0, a)},
+                         {"match", r.substr(a + 1, b - a - 1)},
+                         {"pattern", r.substr(b + 1)}});
+    }
+    std::string source = get_string(c, "sentry.device_policy.source");
+    if (source == "uem" && get_string(c, "sentry.uem.url").empty())
+        return bad("sentry.device_policy.source: uem needs the UEM's address first (sentry uem url https://...)");
     std::string ips = get_string(c, "sentry.emm_ips");
     json emm_ips = json::array();
     if (!ips.empty())
@@ -268,7 +281,17 @@ json build(const Config& c, std::string* why) {
             {"device_policy",
              {{"emm_fail_open", get_bool(c, "sentry.emm_fail_open")},
               {"emm_source_verify", get_bool(c, "sentry.emm_source_verify")},
-              {"emm_ips", emm_ips}}},
+              {"emm_ips", emm_ips},
+              {"source", source},
+              {"auto_block_unregistered", get_bool(c, "sentry.device_policy.auto_block")},
+              {"rules", rules},
+              {"uem",
+               {{"url", get_string(c, "sentry.uem.url")},
+                {"token", get_string(c, "sentry.uem.token")},
+                {"ca_file", get_string(c, "sentry.uem.ca_file")},
+                {"verify", get_bool(c, "sentry.uem.verify")},
+                {"poll_s", get_int(c, "sentry.uem.poll_s")},
+                {"resync_h", get_int(c, "sentry.uem.resync_h")}}}}},
             {"logging", {{"audit", get_bool(c, "sentry.audit")}, {"health_monitor", get_bool(c, "sentry.health_monitor")}}},
             {"hsts", get_bool(c, "sentry.hsts")}};
 }

@@ -49,6 +49,8 @@ inline std::string all_sentry() {
          "sentry timeout request 10000\n";
     s += "sentry emm-fail-open\nsentry emm-source-verify true\nsentry audit\nsentry health-monitor\n"
          "sentry hsts enable\n";
+    s += "sentry uem verify-certificate\nsentry uem poll-interval 60\nsentry uem resync-interval 12\n"
+         "sentry device-policy standalone\nno sentry auto-block-unregistered\n";
     return s;
 }
 
