@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
 
     // One thread, one io_context: sessions need no strand and no lock.
     boost::asio::io_context ioc{1};
-    sentryd::Server server(ioc, {opts->listen_addr, opts->listen_port, opts->control_path},
+    sentryd::Server server(ioc, {opts->listen_addr, opts->listen_port, opts->control_path, opts->devices_file},
                            tls.value());
     if (auto st = server.start(); !st) {
         mics::log_error(st.error());

@@ -145,6 +145,13 @@ std::string ControlHandler::handle_unchecked(std::string_view request) {
                              {"build_date", mics::kBuildDate},
                              {"uptime_s", uptime.count()}});
     }
+    if (hooks_.extra) {
+        std::string data, code, message;
+        if (hooks_.extra(op, args.dump(), data, code, message)) {
+            if (!code.empty()) return error_reply(id, code, message);
+            return ok_reply(id, json::parse(data, nullptr, false));
+        }
+    }
     return error_reply(id, "unknown_op", "unknown op: " + op);
 }
 

@@ -27,6 +27,10 @@ void DeviceGate::redecide(DeviceCache::Id id) {
 std::size_t DeviceGate::set_policy(const DevicePolicy& p) {
     if (p == policy_) return 0;
     policy_ = p;
+    return redecide_all();
+}
+
+std::size_t DeviceGate::redecide_all() {
     if (++policy_gen_ == 0) policy_gen_ = 1;
     std::size_t changed = 0;
     for (auto id = cache_.first(); id != DeviceCache::npos; id = cache_.next(id)) {
@@ -131,17 +135,17 @@ Admission DeviceGate::admit(const DeviceRequest& r, std::uint32_t now) {
     return a;
 }
 
-void DeviceGate::finish(const Admission& a, unsigned status, std::uint64_t response_bytes, bool forwarded) {
-    count(a.device, Dc::d_http_responses);
-    count(a.device, Dc::d_bytes_sent, response_bytes);
-    count(a.device, status_counter(status));
+void DeviceGate::finish(const DeviceRef& d, unsigned status, std::uint64_t response_bytes, bool forwarded) {
+    count(d, Dc::d_http_responses);
+    count(d, Dc::d_bytes_sent, response_bytes);
+    count(d, status_counter(status));
     if (forwarded) {
-        count(a.device, Dc::s_http_requests);
-        count(a.device, Dc::s_http_responses);
-        if (status == 449) count(a.device, Dc::s_http_449);
-        if (status == 503) count(a.device, Dc::d_http_503_s2c);
+        count(d, Dc::s_http_requests);
+        count(d, Dc::s_http_responses);
+        if (status == 449) count(d, Dc::s_http_449);
+        if (status == 503) count(d, Dc::d_http_503_s2c);
     } else if (status == 503) {
-        count(a.device, Dc::d_http_503_c2s);
+        count(d, Dc::d_http_503_c2s);
     }
 }
 

@@ -12,6 +12,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <cstdlib>
 #include <ctime>
 
 namespace sentryd {
@@ -53,6 +54,7 @@ HttpsSession::HttpsSession(boost::asio::ip::tcp::socket&& socket, SessionShared&
 }
 
 HttpsSession::~HttpsSession() {
+    if (device_.valid() && shared_.devices) shared_.devices->connection_closed(device_);
     --shared_.counters.connections_active;
     shared_.live.erase(this);
     if (shared_.draining && shared_.live.empty() && shared_.on_drained) shared_.on_drained();
@@ -109,21 +111,62 @@ void HttpsSession::on_read(error_code ec, std::size_t) {
     Decision d = decide(req.method_string(), req.target(), *config_, req["MS-ASProtocolVersion"],
                         req[http::field::host]);
     if (d.malformed) ++shared_.counters.eas_malformed;
+    if (d.service && !admit_device(d)) return;  // the gate answered
     if (d.service) return forward(d);
     bool keep_alive = req.keep_alive() && !shared_.draining;
     respond(d.status, d.body, d.retry_after_s, req.method() == http::verb::head, req.version(),
             keep_alive);
 }
 
+// Looks the device up before anything goes to a back end. Returns false
+// when the gate answered the request itself (blocked, wipe exchange).
+bool HttpsSession::admit_device(const Decision& d) {
+    counting_ = false;
+    if (!shared_.devices || !d.eas || d.eas->device_id.empty()) return true;
+    const auto& req = parser_->get();
+    DeviceRequest r;
+    r.device_id = d.eas->device_id;
+    r.user = d.eas->user;
+    r.device_type = d.eas->device_type;
+    r.cmd = d.eas->cmd;
+    r.protocol_version = d.eas->protocol_version;
+    if (d.eas->policy_key) {
+        r.policy_key = *d.eas->policy_key;
+    } else if (auto pk = req["X-MS-PolicyKey"]; !pk.empty()) {
+        r.policy_key = static_cast<std::uint32_t>(std::strtoul(std::string(pk.substr(0, 10)).c_str(), nullptr, 10));
+    }
+    r.body = req.body();
+    // What the device sent: request line, header fields and body.
+    std::uint64_t bytes = req.method_string().size() + req.target().size() + 12 + req.body().size();
+    for (const auto& f : req) bytes += f.name_string().size() + f.value().size() + 4;
+    r.request_bytes = bytes;
+    Admission a = shared_.devices->admit(r, static_cast<std::uint32_t>(std::time(nullptr)));
+    req_device_ = a.device;
+    counting_ = true;
+    if (a.device.valid() && !device_.valid()) {
+        device_ = a.device;
+        shared_.devices->connection_open(device_);
+    }
+    if (a.pass) return true;
+    respond(a.status, a.body, 0, false, req.version(), req.keep_alive() && !shared_.draining, a.wbxml);
+    return false;
+}
+
+void HttpsSession::device_done(unsigned status, std::uint64_t bytes, bool forwarded) {
+    if (!counting_ || !shared_.devices) return;
+    counting_ = false;
+    shared_.devices->finish(req_device_, status, bytes, forwarded);
+}
+
 void HttpsSession::respond(unsigned status, std::string_view body, int retry_after_s, bool head,
-                           unsigned version, bool keep_alive) {
+                           unsigned version, bool keep_alive, bool wbxml) {
     shared_.counters.record_response(status);
     keep_alive_ = keep_alive;
     res_.emplace(static_cast<http::status>(status), version);
     // No version in Server: it only helps an attacker pick an exploit.
     res_->set(http::field::server, "sentry");
     res_->set(http::field::date, http_date());
-    res_->set(http::field::content_type, "text/plain; charset=utf-8");
+    res_->set(http::field::content_type, wbxml ? "application/vnd.ms-sync.wbxml" : "text/plain; charset=utf-8");
     if (retry_after_s > 0) res_->set(http::field::retry_after, std::to_string(retry_after_s));
     res_->body().assign(body.data(), body.size());
     res_->keep_alive(keep_alive);
@@ -138,8 +181,9 @@ void HttpsSession::respond(unsigned status, std::string_view body, int retry_aft
                       beast::bind_front_handler(&HttpsSession::on_write, shared_from_this()));
 }
 
-void HttpsSession::on_write(error_code ec, std::size_t) {
+void HttpsSession::on_write(error_code ec, std::size_t n) {
     if (state_ == State::closed) return;
+    if (res_) device_done(static_cast<unsigned>(res_->result_int()), ec ? 0 : n, false);
     if (ec) {
         if (!is_normal_ending(ec)) mics::log(mics::LogLevel::debug, "write: " + ec.message());
         return;
@@ -183,6 +227,7 @@ void HttpsSession::forward(const Decision& d) {
 void HttpsSession::on_forwarded(const ForwardResult& r) {
     forward_.reset();
     if (state_ == State::closed) return;
+    if (r.responded) device_done(r.status, 0, true);  // bytes: see docs/device-policy.md
     if (!r.device_ok) {
         // Half a response went out (or the device went away): nothing more to say.
         if (r.status) shared_.counters.record_response(r.status);

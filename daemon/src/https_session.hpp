@@ -2,6 +2,7 @@
 // keep-alive. The object owns itself through shared_from_this() captured in
 // its one pending handler; when no I/O is outstanding it is destroyed.
 #pragma once
+#include "sentryd/device_gate.hpp"
 #include "session_shared.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -40,7 +41,10 @@ private:
     void do_read();
     void on_read(error_code ec, std::size_t n);
     void respond(unsigned status, std::string_view body, int retry_after_s, bool head,
-                 unsigned version, bool keep_alive);
+                 unsigned version, bool keep_alive, bool wbxml = false);
+    // The device gate's part of a request (no-ops without a gate).
+    bool admit_device(const struct Decision& d);
+    void device_done(unsigned status, std::uint64_t bytes, bool forwarded);
     void on_write(error_code ec, std::size_t n);
     void forward(const struct Decision& d);
     void on_forwarded(const ForwardResult& r);
@@ -57,6 +61,9 @@ private:
     std::shared_ptr<const ProxyConfig> config_;  // snapshot of the request in flight
     std::shared_ptr<Forward> forward_;           // while a request is with a back end
     SessionShared& shared_;
+    DeviceRef device_;      // the device this connection serves (counted open once)
+    DeviceRef req_device_;  // the device of the request in flight
+    bool counting_ = false; // the request in flight is counted per device
     State state_ = State::handshake;
     bool keep_alive_ = false;
 };

@@ -15,6 +15,7 @@ Options default_options() {
     o.cert_file = paths.certs() + "/sentry.crt";
     o.key_file = paths.certs() + "/sentry.key";
     o.control_path = paths.sentryd_sock();
+    o.devices_file = paths.db() + "/devices.bin";
     return o;
 }
 
@@ -37,6 +38,8 @@ Result<Options> parse_options(const std::vector<std::string>& args, Options o) {
             f.value(o.key_file);
         } else if (flag == "--control") {
             f.value(o.control_path);
+        } else if (flag == "--devices") {
+            f.value(o.devices_file);
         } else if (flag == "--check-config") {
             o.check_config = f.no_value();
         } else if (flag == "--version") {
@@ -53,13 +56,14 @@ Result<Options> parse_options(const std::vector<std::string>& args, Options o) {
 
 std::string usage_text() {
     return "usage: sentryd [--listen ADDR:PORT] [--cert FILE] [--key FILE]\n"
-           "               [--control PATH] [--check-config] [--version] [--help]\n"
+           "               [--control PATH] [--devices FILE] [--check-config] [--version] [--help]\n"
            "\n"
            "  --listen ADDR:PORT  device HTTPS listener ($SENTRY_BIND:$SENTRY_HTTPS_PORT,\n"
            "                      default 127.0.0.1:4443); IPv6 as [ADDR]:PORT\n"
            "  --cert FILE         PEM certificate chain ($SENTRY_STATE_DIR/certs/sentry.crt)\n"
            "  --key FILE          PEM private key ($SENTRY_STATE_DIR/certs/sentry.key)\n"
            "  --control PATH      control socket ($SENTRY_STATE_DIR/run/sentryd.sock)\n"
+           "  --devices FILE      persistent device list ($SENTRY_STATE_DIR/db/devices.bin)\n"
            "  --check-config      load and check certificate and key, then exit 0 or 1\n"
            "  --version           print the version and exit\n"
            "  --help              print this help and exit\n";

@@ -254,6 +254,72 @@ Status parse_timeouts(const json& cfg, Timeouts& t) {
     return ok_status();
 }
 
+// "device_policy" (docs/sentryd-config.md): source, unregistered handling,
+// local rules, the UEM connector. Absent keys keep the defaults.
+Status parse_device_policy(const json& dp, DevicePolicy& p, UemConfig& u) {
+    const std::string f = "config.device_policy";
+    if (!dp.is_object()) return Status::fail(f + ": must be an object");
+    if (auto src = dp.find("source"); src != dp.end()) {
+        if (*src == "standalone")
+            p.uem = false;
+        else if (*src == "uem")
+            p.uem = true;
+        else
+            return Status::fail(f + ".source: must be \"standalone\" or \"uem\"");
+    }
+    if (auto st = read_bool(dp, "auto_block_unregistered", f, p.auto_block_unregistered); !st) return st;
+    if (auto st = read_bool(dp, "emm_fail_open", f, p.fail_open); !st) return st;
+    if (auto rules = dp.find("rules"); rules != dp.end()) {
+        if (!rules->is_array() || rules->size() > 4096) return Status::fail(f + ".rules: must be an array of at most 4096");
+        for (std::size_t i = 0; i < rules->size(); ++i) {
+            const json& r = (*rules)[i];
+            std::string rf = f + ".rules[" + std::to_string(i) + "]";
+            if (!r.is_object()) return Status::fail(rf + ": must be an object");
+            DeviceRule rule;
+            int seq = 0;
+            if (auto st = read_int(r, "seq", rf, 1, 65535, seq); !st) return st;
+            rule.seq = static_cast<std::uint32_t>(seq);
+            auto action = r.value("action", std::string());
+            auto match = r.value("match", std::string());
+            if (action == "allow") rule.action = RuleAction::allow;
+            else if (action == "block") rule.action = RuleAction::block;
+            else if (action == "wipe") rule.action = RuleAction::wipe;
+            else return Status::fail(rf + ".action: must be allow, block or wipe");
+            if (match == "device-id") rule.field = RuleField::device_id;
+            else if (match == "user") rule.field = RuleField::user;
+            else if (match == "device-type") rule.field = RuleField::device_type;
+            else return Status::fail(rf + ".match: must be device-id, user or device-type");
+            auto pat = r.find("pattern");
+            if (pat == r.end() || !pat->is_string() || pat->get<std::string>().empty() ||
+                pat->get<std::string>().size() > 128)
+                return Status::fail(rf + ".pattern: must be a string of 1-128 characters");
+            rule.pattern = pat->get<std::string>();
+            if (!p.rules.empty() && p.rules.back().seq >= rule.seq)
+                return Status::fail(rf + ".seq: rules must be in ascending sequence order");
+            p.rules.push_back(std::move(rule));
+        }
+    }
+    const json* uem = nullptr;
+    if (auto st = read_object(dp, "uem", f, uem); !st) return st;
+    if (uem) {
+        const std::string uf = f + ".uem";
+        for (auto [key, out, max] : {std::tuple<const char*, std::string*, std::size_t>{"url", &u.url, 512},
+                                     {"token", &u.token, 512}, {"ca_file", &u.ca_file, 1024}}) {
+            auto it = uem->find(key);
+            if (it == uem->end()) continue;
+            if (!it->is_string() || it->get<std::string>().size() > max)
+                return Status::fail(uf + "." + key + ": must be a string of at most " + std::to_string(max));
+            *out = it->get<std::string>();
+        }
+        if (!u.url.empty() && u.url.rfind("https://", 0) != 0) return Status::fail(uf + ".url: must start with https://");
+        if (auto st = read_bool(*uem, "verify", uf, u.verify); !st) return st;
+        if (auto st = read_int(*uem, "poll_s", uf, 10, 3600, u.poll_s); !st) return st;
+        if (auto st = read_int(*uem, "resync_h", uf, 1, 168, u.resync_h); !st) return st;
+    }
+    if (p.uem && u.url.empty()) return Status::fail(f + ".source: uem needs uem.url");
+    return ok_status();
+}
+
 }  // namespace
 
 const ActiveSyncService* ProxyConfig::service_named(std::string_view name) const {
@@ -304,6 +370,9 @@ ConfigResult parse_config_apply(const json& args, std::uint64_t current_version)
         if (!as->is_object()) return ConfigResult::fail("config.activesync: must be an object");
         if (auto st = parse_activesync(*as, next->activesync); !st) return ConfigResult::fail(st.error());
     }
+    if (auto dp = cfg->find("device_policy"); dp != cfg->end())
+        if (auto st = parse_device_policy(*dp, next->device_policy, next->uem); !st)
+            return ConfigResult::fail(st.error());
     return std::shared_ptr<const ProxyConfig>(std::move(next));
 }
 

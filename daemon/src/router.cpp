@@ -54,6 +54,7 @@ Decision decide(std::string_view method, std::string_view target, const ProxyCon
         d.ping = eas->cmd == "Ping";
         d.long_poll = d.ping || eas->cmd == "Sync";
         d.user = eas->user;
+        d.eas = std::move(eas.value());
     }
     switch (d.route) {
     case Route::activesync:

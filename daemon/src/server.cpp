@@ -6,6 +6,12 @@
 
 #include <boost/asio/post.hpp>
 
+#include <malloc.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <fstream>
+#include <sstream>
 #include <vector>
 
 namespace sentryd {
@@ -15,23 +21,128 @@ Server::Server(boost::asio::io_context& ioc, ServerSettings settings,
     : ioc_(ioc),
       settings_(std::move(settings)),
       tls_(std::move(tls)),
+      device_ops_(gate_, settings_.devices_file),
       backends_(ioc, counters_),
       handler_(config_, counters_, ControlHandler::clock::now(),
                ControlHooks{[this](const ProxyConfig& c) { return prepare_apply(c); },
                             [this](const ProxyConfig& c) { applied(c); },
-                            [this] { return backends_.status(); }}),
-      shared_{config_, counters_, *tls_, backends_},
+                            [this] { return backends_.status(); },
+                            [this](const std::string& op, std::string_view args, std::string& data,
+                                   std::string& code, std::string& message) {
+                                return device_ops_.handle(op, args, std::time(nullptr), data, code, message);
+                            }}),
+      shared_{config_, counters_, *tls_, backends_, &gate_},
       listener_(std::make_shared<Listener>(ioc, shared_)),
       bound_{settings_.listen_addr, settings_.listen_port},
       control_(ioc, handler_),
-      drain_timer_(ioc) {}
+      drain_timer_(ioc),
+      tick_timer_(ioc) {}
 
 Status Server::start() {
     if (auto st = listener_->open(settings_.listen_addr, settings_.listen_port); !st) return st;
     if (auto st = control_.open(settings_.control_path); !st) return st;
     listener_->start();
     control_.start();
+    // The persistent list brings back what the proxy knew before a restart
+    // (a missing file is a first start, not an error).
+    if (!settings_.devices_file.empty()) {
+        std::string err;
+        long n = device_ops_.restore(std::time(nullptr), &err);
+        if (n >= 0)
+            mics::log_info("device list: restored " + std::to_string(n) + " devices");
+        else if (::access(settings_.devices_file.c_str(), F_OK) == 0)
+            mics::log_warn("device list not restored: " + err);
+    }
+    next_save_ = std::time(nullptr) + settings_.devices_save_every.count();
+    device_ops_.set_next_save(next_save_);
+    tick();
     return ok_status();
+}
+
+namespace {
+// Figures from /proc for the system statistics; zeros where unreadable.
+struct ProcFigures {
+    double virt_mb = 0, rss_mb = 0, cpu_s = 0, mem_total_kb = 0, mem_avail_kb = 0, buff_cached_kb = 0;
+    std::uint64_t threads = 0;
+};
+ProcFigures read_proc() {
+    ProcFigures f;
+    long page = ::sysconf(_SC_PAGESIZE);
+    if (std::ifstream statm("/proc/self/statm"); statm) {
+        long size = 0, resident = 0;
+        statm >> size >> resident;
+        f.virt_mb = double(size) * page / 1048576.0;
+        f.rss_mb = double(resident) * page / 1048576.0;
+    }
+    if (std::ifstream stat("/proc/self/stat"); stat) {
+        std::string all((std::istreambuf_iterator<char>(stat)), {});
+        auto close = all.rfind(')');
+        if (close != std::string::npos) {
+            std::istringstream in(all.substr(close + 2));
+            std::string tok;
+            std::vector<std::string> v;
+            while (in >> tok) v.push_back(tok);
+            // Fields after ')' start at field 3 (state): utime=14, stime=15, num_threads=20.
+            if (v.size() > 17) {
+                double tick = double(::sysconf(_SC_CLK_TCK));
+                f.cpu_s = (std::stod(v[11]) + std::stod(v[12])) / tick;
+                f.threads = std::stoull(v[17]);
+            }
+        }
+    }
+    if (std::ifstream mem("/proc/meminfo"); mem) {
+        std::string key;
+        double val = 0;
+        std::string unit;
+        while (mem >> key >> val >> unit) {
+            if (key == "MemTotal:") f.mem_total_kb = val;
+            else if (key == "MemAvailable:") f.mem_avail_kb = val;
+            else if (key == "Buffers:" || key == "Cached:") f.buff_cached_kb += val;
+        }
+    }
+    return f;
+}
+}  // namespace
+
+void Server::tick() {
+    auto now_steady = std::chrono::steady_clock::now();
+    std::int64_t now = std::time(nullptr);
+    ProcFigures p = read_proc();
+    struct mallinfo2 mi = ::mallinfo2();
+    SystemSample s;
+    s.heap_mb = double(mi.uordblks + mi.hblkhd) / 1048576.0;
+    s.buff_cached_mb = p.buff_cached_kb / 1024.0;
+    s.virt_mb = p.virt_mb;
+    s.rss_mb = p.rss_mb;
+    double elapsed = last_tick_.time_since_epoch().count() == 0
+                         ? 0
+                         : std::chrono::duration<double>(now_steady - last_tick_).count();
+    s.cpu_pct = elapsed > 0 ? 100.0 * (p.cpu_s - last_cpu_s_) / elapsed : 0;
+    s.mem_pct = p.mem_total_kb > 0 ? 100.0 * (p.mem_total_kb - p.mem_avail_kb) / p.mem_total_kb : 0;
+    s.threads = p.threads;
+    s.device_cache = gate_.cache().size();
+    Utilization u;
+    u.open_connections = counters_.connections_active;
+    u.cpu_pct = s.cpu_pct;
+    u.mem_pct = s.mem_pct;
+    double heap_total = double(mi.arena + mi.hblkhd);
+    u.heap_pct = heap_total > 0 ? 100.0 * double(mi.uordblks + mi.hblkhd) / heap_total : 0;
+    u.busy_pct = s.cpu_pct;  // one event-loop thread: its busy share is the process's CPU share
+    device_ops_.sample(s, u, now);
+    last_cpu_s_ = p.cpu_s;
+    last_tick_ = now_steady;
+
+    if (!settings_.devices_file.empty() && now >= next_save_) {
+        std::string err;
+        if (device_ops_.save(now, &err) < 0) mics::log_warn("device list not saved: " + err);
+        next_save_ = now + settings_.devices_save_every.count();
+        device_ops_.set_next_save(next_save_);
+    }
+    if (shared_.draining) return;
+    tick_timer_.expires_after(std::chrono::seconds(10));
+    tick_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) tick();
+    });
 }
 
 Status Server::prepare_apply(const ProxyConfig& next) {
@@ -48,7 +159,11 @@ Status Server::prepare_apply(const ProxyConfig& next) {
     return ok_status();
 }
 
-void Server::applied(const ProxyConfig& now) { backends_.apply(now); }
+void Server::applied(const ProxyConfig& now) {
+    backends_.apply(now);
+    if (std::size_t n = gate_.set_policy(now.device_policy))
+        mics::log_info("device policy changed the state of " + std::to_string(n) + " devices");
+}
 
 void Server::drain(std::function<void()> done) {
     if (shared_.draining) return;
@@ -57,6 +172,13 @@ void Server::drain(std::function<void()> done) {
     listener_->stop();
     control_.stop();
     backends_.stop();
+    tick_timer_.cancel();
+    // Before shutdown, as the guide's persistent list is.
+    if (!settings_.devices_file.empty()) {
+        std::string err;
+        long n = device_ops_.save(std::time(nullptr), &err);
+        if (n < 0) mics::log_warn("device list not saved: " + err);
+    }
     mics::log_info("draining " + std::to_string(shared_.live.size()) + " connections (up to " +
                    std::to_string(settings_.drain_timeout.count()) + " s)");
     shared_.on_drained = [this] { finish_drain(); };

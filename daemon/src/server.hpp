@@ -7,6 +7,8 @@
 #include "listener.hpp"
 #include "session_shared.hpp"
 #include "sentryd/control_handler.hpp"
+#include "sentryd/device_gate.hpp"
+#include "sentryd/device_ops.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,7 +24,9 @@ struct ServerSettings {
     std::string listen_addr;
     int listen_port = 0;
     std::string control_path;
+    std::string devices_file;  // persistent device list; empty = none
     std::chrono::seconds drain_timeout{30};
+    std::chrono::seconds devices_save_every{300};
 };
 
 class Server {
@@ -46,12 +50,18 @@ private:
     // config.apply hooks: rebind a changed listen address; rebuild pools.
     Status prepare_apply(const ProxyConfig& next);
     void applied(const ProxyConfig& now);
+    // Every 10 s: system figures for `show sentry statistics global system`
+    // and `show sentry utilization`; the persistent device list when due.
+    void tick();
+
 
     boost::asio::io_context& ioc_;
     ServerSettings settings_;
     std::shared_ptr<boost::asio::ssl::context> tls_;
     ConfigStore config_;
     Counters counters_;
+    DeviceGate gate_;
+    DeviceOps device_ops_;
     Backends backends_;
     ControlHandler handler_;
     SessionShared shared_;
@@ -59,6 +69,10 @@ private:
     ListenAddress bound_;
     ControlServer control_;
     boost::asio::steady_timer drain_timer_;
+    boost::asio::steady_timer tick_timer_;
+    std::int64_t next_save_ = 0;
+    double last_cpu_s_ = 0;
+    std::chrono::steady_clock::time_point last_tick_{};
     std::function<void()> drained_;
 };
 

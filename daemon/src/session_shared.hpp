@@ -13,12 +13,14 @@ namespace sentryd {
 
 class HttpsSession;
 class Backends;
+class DeviceGate;
 
 struct SessionShared {
     ConfigStore& config;
     Counters& counters;
     boost::asio::ssl::context& tls;
     Backends& backends;
+    DeviceGate* devices = nullptr;  // device policy + counters (null: every device passes, uncounted)
     bool draining = false;
     // Non-owning: sessions own themselves (shared_from_this in their pending
     // handler). This set exists only so shutdown can reach idle sessions.

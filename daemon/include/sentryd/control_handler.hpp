@@ -23,6 +23,11 @@ struct ControlHooks {
     std::function<void(const ProxyConfig&)> applied;
     // Per-service server state for `status`.
     std::function<std::vector<ServiceStatus>()> services;
+    // Further op families (devices.*, stats.*): returns false when `op` is
+    // not one of them, else fills data (JSON text) or code + message.
+    std::function<bool(const std::string& op, std::string_view args_json, std::string& data, std::string& code,
+                       std::string& message)>
+        extra;
 };
 
 class ControlHandler {

@@ -56,13 +56,15 @@ public:
     // lists a state the proxy would not enforce. Returns entries changed.
     std::size_t set_policy(const DevicePolicy& p);
     const DevicePolicy& policy() const { return policy_; }
+    // Re-decides every entry under the current policy (after a restore).
+    std::size_t redecide_all();
     void set_uem_reachable(bool up) { uem_reachable_ = up; }
     bool uem_reachable() const { return uem_reachable_; }
 
     Admission admit(const DeviceRequest& r, std::uint32_t now);
     // The response went out (status as sent; bytes written to the device).
     // forwarded: it came from the back end (s- counters).
-    void finish(const Admission& a, unsigned status, std::uint64_t response_bytes, bool forwarded);
+    void finish(const DeviceRef& d, unsigned status, std::uint64_t response_bytes, bool forwarded);
     // A device session bound to a device opens / ends.
     void connection_open(const DeviceRef& d);
     void connection_closed(const DeviceRef& d);

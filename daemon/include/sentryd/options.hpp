@@ -14,6 +14,7 @@ struct Options {
     std::string cert_file;
     std::string key_file;
     std::string control_path;
+    std::string devices_file;  // persistent device list
     bool check_config = false;
     bool show_version = false;
     bool show_help = false;

@@ -3,6 +3,7 @@
 // validates it and swaps in a new immutable snapshot. Requests in flight keep
 // the snapshot they started with.
 #pragma once
+#include "sentryd/device_policy.hpp"
 #include "sentryd/result.hpp"
 
 #include <chrono>
@@ -82,6 +83,17 @@ struct ListenAddress {
     bool operator==(const ListenAddress&) const = default;
 };
 
+// The UEM connector's settings (docs/device-policy.md); url empty = none.
+struct UemConfig {
+    std::string url;
+    std::string token;  // never logged
+    std::string ca_file;
+    bool verify = true;
+    int poll_s = 60;
+    int resync_h = 12;
+    bool operator==(const UemConfig&) const = default;
+};
+
 struct ProxyConfig {
     std::uint64_t version = 0;  // 0 = nothing applied yet (built-in defaults)
     std::string hostname;
@@ -89,6 +101,8 @@ struct ProxyConfig {
     Timeouts timeouts;
     ActiveSyncConfig activesync;
     Limits limits;
+    DevicePolicy device_policy;
+    UemConfig uem;
 
     // The service whose `hosts` holds `host_header` (case-insensitive, port
     // ignored), else the one named "default", else nullptr.

@@ -1,7 +1,10 @@
 // Decides what to do with one device request. Pure: no sockets, no I/O, so
 // every routing rule has a unit test.
 #pragma once
+#include "sentryd/eas_request.hpp"
 #include "sentryd/proxy_config.hpp"
+
+#include <optional>
 
 #include <string_view>
 
@@ -23,6 +26,7 @@ struct Decision {
     bool long_poll = false;
     bool ping = false;  // Cmd=Ping (counted as held while the back end holds it)
     std::string user;  // EAS user, when the query names one (451 redirects are kept per user)
+    std::optional<EasRequest> eas;  // the parsed query of an ActiveSync POST (device policy)
 };
 
 // Exchange matches its virtual directories case-insensitively, and devices

@@ -24,9 +24,9 @@ TEST_CASE("gate: unknown devices are admitted and cached; counters are exact") {
     auto a = g.admit(req("DEV1", "alice"), 1000);
     CHECK(a.pass);
     REQUIRE(a.device.valid());
-    g.finish(a, 200, 500, true);
+    g.finish(a.device, 200, 500, true);
     a = g.admit(req("dev1", "ALICE", "Ping"), 1005);
-    g.finish(a, 200, 40, true);
+    g.finish(a.device, 200, 40, true);
     auto id = g.cache().find("dev1", "alice");
     REQUIRE(id != DeviceCache::npos);
     const auto& e = g.cache().at(id);
@@ -61,7 +61,7 @@ TEST_CASE("gate: rules block with 403 and re-decide cached devices at once") {
     auto a = g.admit(req("bad", "mallory"), 2);
     CHECK_FALSE(a.pass);
     CHECK(a.status == 403);
-    g.finish(a, 403, 20, false);
+    g.finish(a.device, 403, 20, false);
     CHECK(g.cache().counters_if(bad)->get(Dc::blocks) == 1);
     CHECK(g.global().get(Dc::blocks) == 1);
     CHECK(g.set_policy(p) == 0);  // unchanged policy: nothing to do
