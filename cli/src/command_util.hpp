@@ -41,5 +41,6 @@ void register_account_commands(Grammar& g);
 void register_interface_commands(Grammar& g);
 void register_platform_commands(Grammar& g);
 void register_diag_commands(Grammar& g);
+void register_device_commands(Grammar& g);
 
 }  // namespace cli

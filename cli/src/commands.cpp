@@ -38,6 +38,7 @@ const Grammar& grammar() {
         register_interface_commands(g);
         register_platform_commands(g);
         register_diag_commands(g);
+        register_device_commands(g);
         return g;
     }();
     return g;

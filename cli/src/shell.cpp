@@ -291,6 +291,75 @@ void Shell::emit(const std::string& text, const std::string& data_json) {
     print(out);
 }
 
+struct Shell::StreamStage {
+    std::string name;
+    std::regex re;
+    bool begun = false, in_section = false;
+};
+
+void Shell::stream_begin() {
+    stream_.clear();
+    stream_json_ = false;
+    stream_first_ = true;
+    stream_count_ = 0;
+    stream_counting_ = false;
+    for (const std::string& stage : pipes_) {
+        auto toks = tokenize(stage);
+        std::string name = pipe_stage(toks[0].text);
+        if (name == "json") {
+            stream_json_ = true;
+            print("[");
+            return;
+        }
+        if (name == "count") {
+            stream_counting_ = true;  // later stages would filter one line: nothing to stream
+            return;
+        }
+        std::string re = toks.size() > 1 ? stage.substr(toks[1].offset) : "";
+        stream_.push_back(std::make_shared<StreamStage>(StreamStage{name, std::regex(re, std::regex::ECMAScript)}));
+    }
+}
+
+bool Shell::stream_lines(const std::string& text, const std::vector<std::string>& items_json) {
+    if (stream_json_) {
+        std::string out;
+        for (const auto& it : items_json) {
+            out += (stream_first_ ? "\n  " : ",\n  ") + it;
+            stream_first_ = false;
+        }
+        print(out);
+        return !pager_.stopped();
+    }
+    std::string out;
+    std::istringstream in(text);
+    for (std::string l; std::getline(in, l);) {
+        bool keep = true;
+        for (auto& stp : stream_) {
+            StreamStage& st = *stp;
+            bool hit = std::regex_search(l, st.re);
+            if (st.name == "include") keep = hit;
+            else if (st.name == "exclude") keep = !hit;
+            else if (st.name == "begin") keep = (st.begun = st.begun || hit);
+            else if (st.name == "section") {
+                if (l.empty() || l[0] != ' ') st.in_section = hit;
+                keep = st.in_section;
+            }
+            if (!keep) break;
+        }
+        if (!keep) continue;
+        if (stream_counting_) ++stream_count_;
+        else out += l + "\n";
+    }
+    if (!out.empty()) print(out);
+    return !pager_.stopped();
+}
+
+void Shell::stream_end() {
+    if (stream_json_) print(stream_first_ ? "]\n" : "\n]\n");
+    else if (stream_counting_) print("Number of lines which match regexp = " + std::to_string(stream_count_) + "\n");
+    stream_.clear();
+}
+
 std::string Shell::read_secret(const std::string& prompt) {
     if (script_) {
         // Scripts and exec channels feed secrets as the next input line.

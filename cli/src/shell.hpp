@@ -7,6 +7,7 @@
 #include "mics/client.hpp"
 
 #include <istream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,13 @@ public:
     void print(const std::string& text);
     // Show output: goes through the pipe filters; data is JSON text for "| json".
     void emit(const std::string& text, const std::string& data_json);
+    // The same, for output produced in pages (a million-entry device dump):
+    // filters keep their state across chunks, `| count` and `| json` (one
+    // array of the items) finish in stream_end(). stream_lines() returns false
+    // once the reader quit at --More--, so the producer stops fetching.
+    void stream_begin();
+    bool stream_lines(const std::string& text, const std::vector<std::string>& items_json);
+    void stream_end();
     int fail(const mics::Reply& r);  // prints "% <message>", returns kCommandError
     int error(const std::string& message);
     std::string read_secret(const std::string& prompt);
@@ -97,6 +105,12 @@ public:
     char** on_complete(const char* text, int start, int end);
 
 private:
+    struct StreamStage;  // shell.cpp (keeps <regex> out of this header)
+    std::vector<std::shared_ptr<StreamStage>> stream_;
+    bool stream_json_ = false, stream_first_ = true;
+    std::size_t stream_count_ = 0;
+    bool stream_counting_ = false;
+
     int run_line(const std::string& line, std::size_t caret_base);
     void print_caret(std::size_t col, const std::string& message);
     void audit_refused(const std::string& line, const std::string& result);

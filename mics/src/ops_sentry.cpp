@@ -4,6 +4,10 @@
 #include "ops_detail.hpp"
 #include "sentryd_snapshot.hpp"
 
+#include <mics/client.hpp>
+
+#include <set>
+
 namespace micsd::ops {
 
 namespace {
@@ -11,7 +15,7 @@ namespace {
 bool flag(const Config& c, const char* path) { return std::get<bool>(get(c, path)); }
 std::string on_off(bool b) { return b ? "enabled" : "disabled"; }
 
-json show_sentry(App& app, Session&, const json& a) {
+json show_sentry(App& app, Session& s, const json& a) {
     std::string what = str_arg(a, "what", 32);
     const Config& c = app.running();
     if (what == "config-properties") {
@@ -20,10 +24,15 @@ json show_sentry(App& app, Session&, const json& a) {
         std::string text;
         json props = json::object();
         for (const auto& [k, v] : sentry_config_properties(c)) {
-            std::string line = k + " = " + v;
+            // The UEM token is a credential: below privilege 15 only its presence shows.
+            std::string shown = (k.size() >= 9 && k.compare(k.size() - 9, 9, "uem.token") == 0 && s.privilege < 15 &&
+                                 !v.empty())
+                                    ? std::string("***")
+                                    : v;
+            std::string line = k + " = " + shown;
             if (!filter.empty() && line.find(filter) == std::string::npos) continue;
             text += line + "\n";
-            props[k] = v;
+            props[k] = shown;
         }
         return {{"text", text}, {"data", {{"revision", app.revision()}, {"properties", props}}}};
     }
@@ -60,12 +69,49 @@ json show_sentry(App& app, Session&, const json& a) {
     fail("not_found", "nothing to show for 'sentry " + what + "'");
 }
 
+// Relays one devices.* / stats.* op to sentryd's control socket: the device
+// cache and its counters live in the data plane, MICS only checks who may
+// ask (show = EXEC; debug = PRIVILEGED in CONFIG mode) and audits it.
+json relay(App& app, const json& a, const std::set<std::string>& allowed) {
+    std::string op = str_arg(a, "op", 64);
+    if (!allowed.count(op)) fail("bad_request", "op: not a sentryd query this command may send: " + op);
+    json args = a.contains("args") && a["args"].is_object() ? a["args"] : json::object();
+    std::string text = args.dump();
+    if (text.size() > 4096) fail("bad_request", "args: too long");
+    mics::Client client;
+    if (!client.connect(app.options().paths.sentryd_sock()))
+        fail("unavailable", "the proxy (sentryd) is not running; start it with: service sentry start");
+    mics::Reply r = client.call(op, text, 10000);
+    if (!r.ok) {
+        if (r.code == "transport") fail("unavailable", "the proxy (sentryd) did not answer");
+        fail(r.code, r.message);
+    }
+    json d = json::parse(r.data, nullptr, false);
+    return d.is_discarded() ? json(nullptr) : d;
+}
+
+json sentry_query(App& app, Session&, const json& a) {
+    static const std::set<std::string> kShow = {"devices.list", "devices.entry", "devices.status", "stats.entry",
+                                                "stats.global", "stats.utilization", "uem.status"};
+    return relay(app, a, kShow);
+}
+
+json sentry_debug(App& app, Session&, const json& a) {
+    static const std::set<std::string> kDebug = {"devices.purge", "devices.to_disk", "devices.from_disk",
+                                                 "devices.clear_redirect", "devices.from_uem"};
+    return relay(app, a, kDebug);
+}
+
 }  // namespace
 
 std::vector<OpDef> sentry_ops() {
     return {
         // Reporting commands are EXEC (spec §2.3): none of these reveal a secret.
         {"sentry.show", Who::session, 1, false, show_sentry},
+        // Device cache and statistics views (EXEC, spec §2.3) and the
+        // `debug sentry device-cache ...` actions (CONFIG mode, spec §2.4).
+        {"sentry.query", Who::session, 1, false, sentry_query},
+        {"sentry.debug", Who::session, 15, true, sentry_debug},
     };
 }
 

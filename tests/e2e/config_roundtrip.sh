@@ -81,6 +81,15 @@ sentry emm-source-verify false
 sentry emm-ips 10.1.0.0/16, 192.0.2.7 2001:db8::/32
 no sentry audit
 no sentry health-monitor
+sentry uem url https://127.0.0.1:9/uem/api
+sentry device-policy uem
+sentry device-rule 20 wipe device-id LOST*
+sentry device-rule 3 block user mallory
+sentry auto-block-unregistered
+sentry uem token t0ken-rt
+no sentry uem verify-certificate
+sentry uem poll-interval 30
+sentry uem resync-interval 24
 end
 EOF2
 ) || fail "configuring sentry: $out"
@@ -111,7 +120,16 @@ sentry emm-source-verify false
 sentry emm-ips 10.1.0.0/16,192.0.2.7,2001:db8::/32
 no sentry audit
 no sentry health-monitor
-no sentry hsts'
+no sentry hsts
+sentry uem url https://127.0.0.1:9/uem/api
+sentry uem token ***
+no sentry uem verify-certificate
+sentry uem poll-interval 30
+sentry uem resync-interval 24
+sentry device-policy uem
+sentry auto-block-unregistered
+sentry device-rule 3 block user mallory
+sentry device-rule 20 wipe device-id LOST*'
 sentry_lines=$(running | grep -E '^(no )?sentry ') || true
 [ "$sentry_lines" = "$sentry_expected" ] || fail "sentry lines on the first appliance:
 $sentry_lines
