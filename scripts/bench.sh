@@ -3,7 +3,8 @@
 # comparing runs on the same machine, not absolute claims.
 #   CLI: sentry-cli start-up + one command; offline parse of 10,000 config lines;
 #        10,000 config lines applied through MICS (one revision each).
-# Then scripts/bench-proxy.sh: sentryd vs nginx vs haproxy (its own table).
+# Then scripts/bench-devices.sh: the device cache at 1,000,000 devices, and
+# scripts/bench-proxy.sh: sentryd vs nginx vs haproxy (its own table).
 set -euo pipefail
 BUILD=${BUILD:-build}
 ROUNDS=${ROUNDS:-3}
@@ -75,6 +76,9 @@ print("%-*s  %-10s  %s" % (w, "benchmark", "value", "relative"))
 for r in rows:
     print("%-*s  %-10s  %s" % (w, r[0], r[1], r[2]))
 PY
+
+echo
+BUILD=$BUILD "$(dirname "$0")/bench-devices.sh"
 
 echo
 BUILD=$BUILD ROUNDS=$ROUNDS "$(dirname "$0")/bench-proxy.sh"
