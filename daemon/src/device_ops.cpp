@@ -23,25 +23,18 @@ bool contains_ci(std::string_view hay, std::string_view needle) {
     return false;
 }
 
-std::string gmt(std::int64_t t) {  // spec §3.6: YYYY-MM-DD HH:MM:SS GMT
+// "Never" for a time that has not happened yet, else t in UTC as fmt.
+std::string utc(std::int64_t t, const char* fmt) {
     if (t <= 0) return "Never";
     std::time_t tt = static_cast<std::time_t>(t);
     std::tm tm{};
     gmtime_r(&tt, &tm);
     char buf[40];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S GMT", &tm);
+    std::strftime(buf, sizeof buf, fmt, &tm);
     return buf;
 }
-
-std::string java_date(std::int64_t t) {  // spec §3.8/§3.10: EEE MMM dd HH:mm:ss UTC yyyy
-    if (t <= 0) return "Never";
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[40];
-    std::strftime(buf, sizeof buf, "%a %b %d %H:%M:%S UTC %Y", &tm);
-    return buf;
-}
+std::string gmt(std::int64_t t) { return utc(t, "%Y-%m-%d %H:%M:%S GMT"); }        // spec §3.6
+std::string java_date(std::int64_t t) { return utc(t, "%a %b %d %H:%M:%S UTC %Y"); }  // spec §3.8, §3.10
 
 std::string version_text(std::uint16_t v) {
     if (v == 0) return "";
