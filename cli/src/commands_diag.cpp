@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
@@ -133,10 +134,9 @@ std::string verify_text(SSL* ssl) {
     return v == X509_V_OK ? "ok" : std::string("failed (") + X509_verify_cert_error_string(v) + ")";
 }
 
-int do_tlscheck(Shell& sh, const Args& a) {
-    std::string host = a.str("server");
-    int port = a.has("port") ? int(a.num("port")) : 443;
-    std::string where = host + ":" + std::to_string(port);
+// One server: OK with the cipher, or FAILED with OpenSSL's reason (spec §3.14).
+bool tlscheck_one(Shell& sh, const std::string& host, int port, const std::string& role) {
+    std::string where = host + ":" + std::to_string(port) + (role.empty() ? "" : "  " + role);
     Fd fd;
     std::string peer;
     Tls t;
@@ -144,12 +144,79 @@ int do_tlscheck(Shell& sh, const Args& a) {
     if (why.empty()) why = handshake(t, fd.fd, host, TLS1_2_VERSION);
     if (!why.empty()) {
         sh.print(where + "  FAILED  " + why + "\n");
-        return kCommandError;
+        return false;
     }
     sh.print(where + "  OK  " + SSL_get_version(t.ssl.get()) + " " + SSL_get_cipher_name(t.ssl.get()) +
              "  (certificate verification: " + verify_text(t.ssl.get()) + ")\n");
     SSL_shutdown(t.ssl.get());
-    return kOk;
+    return true;
+}
+
+int do_tlscheck(Shell& sh, const Args& a) {
+    int port = a.has("port") ? int(a.num("port")) : 443;
+    return tlscheck_one(sh, a.str("server"), port, "") ? kOk : kCommandError;
+}
+
+// Splits "host:port" / "[v6]:port" as the snapshot writes servers.
+bool split_host_port(const std::string& hp, std::string& host, int& port) {
+    auto colon = hp.rfind(':');
+    if (colon == std::string::npos || colon + 1 >= hp.size()) return false;
+    host = hp.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    port = std::atoi(hp.c_str() + colon + 1);
+    return !host.empty() && port > 0 && port < 65536;
+}
+
+// Every server the proxy talks to over TLS, from the same snapshot MICS
+// pushes to sentryd: each ActiveSync service's back ends (plain-HTTP
+// services are listed as skipped) and the UEM.
+int do_tlscheck_all(Shell& sh, const Args&) {
+    mics::Reply r = sh.call("sentry.show", R"({"what":"config-properties"})");
+    if (!r.ok) return sh.fail(r);
+    nlohmann::json d = nlohmann::json::parse(r.data, nullptr, false);
+    if (d.is_discarded()) return sh.error("unreadable reply from MICS");
+    const nlohmann::json props = d.value("data", nlohmann::json::object()).value("properties", nlohmann::json::object());
+    int checked = 0, failed = 0;
+    for (const auto& [key, value] : props.items()) {
+        const std::string suffix = ".servers";
+        if (key.rfind("activesync.service.", 0) != 0 || key.size() <= suffix.size() ||
+            key.compare(key.size() - suffix.size(), suffix.size(), suffix) != 0)
+            continue;
+        std::string service = key.substr(19, key.size() - 19 - suffix.size());
+        std::string list = value.get<std::string>();
+        bool tls = props.value("activesync.service." + service + ".tls", std::string("true")) == "true";
+        for (std::size_t pos = 0; pos < list.size();) {
+            std::size_t semi = list.find(';', pos);
+            std::string hp = list.substr(pos, semi == std::string::npos ? std::string::npos : semi - pos);
+            pos = semi == std::string::npos ? list.size() : semi + 1;
+            std::string host;
+            int port = 0;
+            if (!split_host_port(hp, host, port)) continue;
+            std::string role = "ActiveSync " + service;
+            if (!tls) {
+                sh.print(hp + "  " + role + "  SKIPPED  plain HTTP (server TLS is off)\n");
+                continue;
+            }
+            ++checked;
+            failed += tlscheck_one(sh, host, port, role) ? 0 : 1;
+        }
+    }
+    std::string url = props.value("device_policy.uem.url", std::string());
+    if (url.rfind("https://", 0) == 0) {
+        std::string rest = url.substr(8);
+        std::string hp = rest.substr(0, rest.find('/'));
+        std::string host;
+        int port = 443;
+        if (!split_host_port(hp, host, port)) {
+            host = hp;
+            port = 443;
+        }
+        ++checked;
+        failed += tlscheck_one(sh, host, port, "UEM") ? 0 : 1;
+    }
+    sh.print(std::to_string(checked) + " servers checked, " + std::to_string(checked - failed) + " OK, " +
+             std::to_string(failed) + " FAILED\n");
+    return failed ? kCommandError : kOk;
 }
 
 // One HTTP/1.1 request; prints what curl -v would tell an administrator.
@@ -267,6 +334,10 @@ void register_diag_commands(Grammar& g) {
            kExec, 15, do_tlscheck, false,
            "Try a TLS 1.2 handshake with the server and print OK with the cipher and the certificate "
            "verification result, or FAILED with OpenSSL's error (exit status 1)."});
+    g.add({"tlscheck all", "Check TLS 1.2 compliance of a server\nEvery server the proxy talks to\n", kExec, 15,
+           do_tlscheck_all, false,
+           "Try a TLS 1.2 handshake with every ActiveSync back end of every service (plain-HTTP services are listed "
+           "as skipped) and the UEM; one OK/FAILED line each, then a summary; exit status 1 if any failed."});
     const std::string curl = "Send an HTTP(S) request from the appliance\n";
     const std::string dest = "Destination host name or address\nPort (default 443, 80 for HTTP)\n";
     const std::string scheme = "Plain HTTP\nHTTPS (default)\n";

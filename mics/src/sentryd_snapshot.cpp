@@ -318,8 +318,16 @@ void flatten(const std::string& prefix, const json& j, std::vector<std::pair<std
             char sep = k == "emm_ips" ? ',' : ';';
             for (const auto& e : v) {
                 if (!text.empty()) text.push_back(sep);
-                text += e.is_object() ? e["host"].get<std::string>() + ":" + std::to_string(e["port"].get<int>())
-                                      : scalar_text(e);
+                if (e.is_object() && e.contains("host")) {  // a server
+                    text += e["host"].get<std::string>() + ":" + std::to_string(e["port"].get<int>());
+                } else if (e.is_object() && e.contains("seq")) {  // a device rule, as typed after device-rule
+                    text += scalar_text(e["seq"]) + " " + scalar_text(e["action"]) + " " + scalar_text(e["match"]) +
+                            " " + scalar_text(e["pattern"]);
+                } else if (e.is_object()) {
+                    text += e.dump();
+                } else {
+                    text += scalar_text(e);
+                }
             }
             out.emplace_back(key, text);
         } else {

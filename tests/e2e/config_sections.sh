@@ -153,6 +153,12 @@ out=$(priv <<<"curl active-sync 127.0.0.1 $HTTPS_PORT" 2>&1) || fail "curl: $out
 grep -q "^\* Connected to 127.0.0.1 (127.0.0.1) port $HTTPS_PORT in " <<<"$out" || fail "curl connect line: $out"
 grep -q '^\* TLS TLSv1\.[23] ' <<<"$out" || fail "curl TLS line: $out"
 grep -q '^< HTTP/1\.1 [0-9][0-9][0-9] ' <<<"$out" || fail "curl status line: $out"
+# tlscheck all: every back end of the snapshot (here the proxy itself, TLS, and the SSH port, not TLS).
+out=$(printf 'configure terminal\nsentry activesync service default servers 127.0.0.1:%s;127.0.0.1:%s\nend\ntlscheck all\n' \
+      "$HTTPS_PORT" "$SSH_PORT" | priv 2>&1) && fail "tlscheck all passed with a non-TLS server: $out"
+grep -q "^127.0.0.1:$HTTPS_PORT  ActiveSync default  OK  TLSv1.2 " <<<"$out" || fail "tlscheck all OK line: $out"
+grep -q "^127.0.0.1:$SSH_PORT  ActiveSync default  FAILED  ." <<<"$out" || fail "tlscheck all FAILED line: $out"
+grep -q "^2 servers checked, 1 OK, 1 FAILED$" <<<"$out" || fail "tlscheck all summary: $out"
 echo "ok - tlscheck and curl against the appliance's own proxy ($SECONDS s)"
 
 stop_appliance || fail "second stop"

@@ -105,6 +105,14 @@ TEST_CASE("device policy: the snapshot carries rules in order and refuses uem wi
     CHECK(why.find("sentry uem url") != std::string::npos);
 }
 
+TEST_CASE("device policy: config-properties lists rules and never fails on them") {
+    Config c = full();
+    std::string rules;
+    for (const auto& [k, v] : sentry_config_properties(c))
+        if (k == "device_policy.rules") rules = v;
+    CHECK(rules.find("3 block user mallory@example.com") != std::string::npos);
+}
+
 TEST_CASE("device policy: the UEM token is masked for viewers below privilege 15") {
     Config c = full();
     std::string masked = render(accounts::mask_secrets(c));
