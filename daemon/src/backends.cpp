@@ -45,8 +45,8 @@ struct ConnectOp : std::enable_shared_from_this<ConnectOp> {
     std::chrono::steady_clock::time_point deadline;
     ConnectDone done;
 
-    void fail(const std::string& what) {
-        done(target.host + ":" + std::to_string(target.port) + ": " + what, nullptr);
+    void fail(const std::string& what, boost::system::error_code ec) {
+        done(target.host + ":" + std::to_string(target.port) + ": " + what, nullptr, ec);
     }
 
     void start() {
@@ -60,8 +60,8 @@ struct ConnectOp : std::enable_shared_from_this<ConnectOp> {
     }
 
     void on_resolve(boost::system::error_code ec, tcp::resolver::results_type results) {
-        if (ec) return fail("resolve: " + ec.message());
-        if (std::chrono::steady_clock::now() >= deadline) return fail("connect: timed out");
+        if (ec) return fail("resolve: " + ec.message(), ec);
+        if (std::chrono::steady_clock::now() >= deadline) return fail("connect: timed out", beast::error::timeout);
         stream.expires_at(deadline);
         stream.async_connect(results, [self = shared_from_this()](boost::system::error_code cec,
                                                                   const tcp::endpoint&) {
@@ -70,12 +70,12 @@ struct ConnectOp : std::enable_shared_from_this<ConnectOp> {
     }
 
     void on_connect(boost::system::error_code ec) {
-        if (ec) return fail("connect: " + ec.message());
+        if (ec) return fail("connect: " + ec.message(), ec);
         boost::system::error_code ignored;
         stream.socket().set_option(tcp::no_delay(true), ignored);
         if (!target.tls) {
             stream.expires_never();
-            return done({}, std::make_unique<BackendConn>(std::move(stream)));
+            return done({}, std::make_unique<BackendConn>(std::move(stream)), {});
         }
         conn = std::make_unique<BackendConn>(
             TlsStream(stream.release_socket(), tls_ctx.native_handle(), TlsStream::Role::client));
@@ -104,10 +104,10 @@ struct ConnectOp : std::enable_shared_from_this<ConnectOp> {
                 long v = SSL_get_verify_result(tls.native_handle());
                 if (v != X509_V_OK) why = std::string("certificate: ") + X509_verify_cert_error_string(v);
             }
-            return fail("TLS handshake: " + why);
+            return fail("TLS handshake: " + why, ec);
         }
         conn->expires_never();
-        done({}, std::move(conn));
+        done({}, std::move(conn), {});
     }
 
 };
@@ -319,12 +319,30 @@ void Backends::schedule_health(const std::shared_ptr<ServerRuntime>& s, Millis d
 
 namespace {
 
-// One OPTIONS /Microsoft-Server-ActiveSync on a fresh connection.
+// Which spec §4.3 error counter a failed health-check step feeds.
+Hc hc_error(boost::system::error_code ec, bool connecting) {
+    if (ec == beast::error::timeout) return connecting ? Hc::err_conn_timeout : Hc::err_so_timeout;
+    if (ec == net::error::connection_reset || ec == net::error::broken_pipe) return Hc::err_reset;
+    return Hc::unclassified;
+}
+
+Hc hc_status(unsigned st) {
+    switch (st) {
+        case 200: return Hc::status_200;
+        case 401: return Hc::status_401;
+        case 404: return Hc::status_404;
+        default: return Hc::status_other;
+    }
+}
+
+// One OPTIONS /Microsoft-Server-ActiveSync on a fresh connection. Counts
+// what it does in the hc-* counters (HTTP bytes; TLS overhead not included).
 struct HealthProbe : std::enable_shared_from_this<HealthProbe> {
     std::unique_ptr<BackendConn> conn;
     http::request<http::empty_body> req;
     std::optional<http::response_parser<http::string_body>> parser;
     Millis response_timeout{};
+    HealthCounters* hc = nullptr;
     std::function<void(bool ok, std::string why)> done;
 
     void send() {
@@ -337,12 +355,23 @@ struct HealthProbe : std::enable_shared_from_this<HealthProbe> {
         parser->body_limit(64 * 1024);
         conn->expires_after(response_timeout);
         conn->visit([self = shared_from_this()](auto& stream) {
-            http::async_write(stream, self->req, [self, &stream](boost::system::error_code ec, std::size_t) {
-                if (ec) return self->done(false, "write: " + ec.message());
+            http::async_write(stream, self->req, [self, &stream](boost::system::error_code ec, std::size_t n) {
+                if (ec) {
+                    self->hc->add(hc_error(ec, false));
+                    return self->done(false, "write: " + ec.message());
+                }
+                self->hc->add(Hc::http_requests);
+                self->hc->add(Hc::bytes_sent, n);
                 http::async_read(stream, self->conn->buffer, *self->parser,
-                                 [self](boost::system::error_code rec, std::size_t) {
-                                     if (rec) return self->done(false, "read: " + rec.message());
+                                 [self](boost::system::error_code rec, std::size_t rn) {
+                                     self->hc->add(Hc::bytes_rcvd, rn);
+                                     if (rec) {
+                                         self->hc->add(hc_error(rec, false));
+                                         return self->done(false, "read: " + rec.message());
+                                     }
                                      unsigned st = self->parser->get().result_int();
+                                     self->hc->add(Hc::http_responses);
+                                     self->hc->add(hc_status(st));
                                      // 401: up, wants credentials. 5xx: the server says it is broken.
                                      self->done(st < 500, "HTTP " + std::to_string(st));
                                  });
@@ -372,18 +401,25 @@ void Backends::run_health(const std::shared_ptr<ServerRuntime>& s) {
                            " (health check: " + why + ")");
         schedule_health(srv, std::chrono::seconds(srv->health.interval_s));
     };
+    HealthCounters* hc = &counters_.hc;
     connect_backend(ioc_, tls_, s->target, s->timeouts.connect,
-                    [finish, host = host_header(s->target), timeout = s->timeouts.response](
-                        std::string error, std::unique_ptr<BackendConn> conn) {
-                        if (!conn) return finish(false, error);
+                    [finish, hc, host = host_header(s->target), timeout = s->timeouts.response](
+                        std::string error, std::unique_ptr<BackendConn> conn, boost::system::error_code ec) {
+                        if (!conn) {
+                            hc->add(hc_error(ec, true));
+                            return finish(false, error);
+                        }
+                        hc->add(Hc::connections);
                         auto probe = std::make_shared<HealthProbe>();
                         probe->conn = std::move(conn);
                         probe->req.set(http::field::host, host);
                         probe->response_timeout = timeout;
-                        probe->done = [finish, probe_raw = probe.get()](bool ok, std::string why) {
+                        probe->hc = hc;
+                        probe->done = [finish, hc, probe_raw = probe.get()](bool ok, std::string why) {
                             // Close now; no TLS close_notify wait for a probe.
                             boost::system::error_code ignored;
                             probe_raw->conn->socket().close(ignored);
+                            hc->add(Hc::so_close);
                             finish(ok, why);
                         };
                         probe->send();

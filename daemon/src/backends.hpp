@@ -65,9 +65,11 @@ struct BackendTarget {
 };
 
 // Resolves, connects and (for TLS) handshakes within `timeout`. `done(error,
-// conn)`: error empty on success. With `verify`, the certificate must chain
-// to the system trust store and name `host` (SNI is always sent for names).
-using ConnectDone = std::function<void(std::string error, std::unique_ptr<BackendConn> conn)>;
+// conn, ec)`: error empty on success; ec classifies a failure (timeout,
+// reset, ...) for counters. With `verify`, the certificate must chain to the
+// context's trust store and name `host` (SNI is always sent for names).
+using ConnectDone =
+    std::function<void(std::string error, std::unique_ptr<BackendConn> conn, boost::system::error_code ec)>;
 void connect_backend(boost::asio::io_context& ioc, boost::asio::ssl::context& tls_ctx,
                      const BackendTarget& target, Millis timeout, ConnectDone done);
 

@@ -33,8 +33,7 @@ std::string utc(std::int64_t t, const char* fmt) {
     std::strftime(buf, sizeof buf, fmt, &tm);
     return buf;
 }
-std::string gmt(std::int64_t t) { return utc(t, "%Y-%m-%d %H:%M:%S GMT"); }        // spec §3.6
-std::string java_date(std::int64_t t) { return utc(t, "%a %b %d %H:%M:%S UTC %Y"); }  // spec §3.8, §3.10
+std::string gmt(std::int64_t t) { return utc(t, "%Y-%m-%d %H:%M:%S GMT"); }  // spec §3.6
 
 std::string version_text(std::uint16_t v) {
     if (v == 0) return "";
@@ -78,6 +77,8 @@ const char* kPeakNames[9][2] = {
 };
 
 }  // namespace
+
+std::string java_date(std::int64_t t) { return utc(t, "%a %b %d %H:%M:%S UTC %Y"); }  // spec §3.8, §3.10
 
 void DeviceOps::sample(const SystemSample& s, const Utilization& u, std::int64_t now) {
     double v[9] = {s.heap_mb, s.buff_cached_mb, s.virt_mb, s.rss_mb, s.cpu_pct, s.mem_pct,
@@ -237,8 +238,11 @@ bool DeviceOps::handle(const std::string& op, std::string_view args_json, std::i
                                                     : json(static_cast<double>(static_cast<long long>(p.value * 10)) / 10)}});
                 counters.push_back({{"name", kPeakNames[i][1]}, {"value", java_date(p.at)}});
             }
+        } else if (group == "server") {
+            for (std::size_t i = 0; i < kHcCount; ++i)
+                counters.push_back({{"name", kHcNames[i]}, {"value", hc_ ? hc_->v[i] : 0}});
         } else {
-            return fail("bad_request", "group: must be device or system");
+            return fail("bad_request", "group: must be device, system or server");
         }
         out = {{"counters", std::move(counters)}};
     } else if (op == "stats.utilization") {

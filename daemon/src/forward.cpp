@@ -119,7 +119,8 @@ void Forward::connect(const BackendTarget& target) {
     conn_.reset();
     ++shared_.counters.backend_connects;
     connect_backend(shared_.backends.ioc(), shared_.backends.tls(), target, in_.config->timeouts.connect,
-                    [self = shared_from_this()](std::string error, std::unique_ptr<BackendConn> conn) {
+                    [self = shared_from_this()](std::string error, std::unique_ptr<BackendConn> conn,
+                                                boost::system::error_code) {
                         self->on_connect(std::move(error), std::move(conn));
                     });
 }

@@ -3,11 +3,31 @@
 // io_context per core, the reader sums the per-thread instances.
 #pragma once
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
 
 namespace sentryd {
+
+// Background health checks of the back ends, by spec §4.3's names
+// (`show sentry statistics global server`), in print order.
+enum class Hc : std::uint8_t {
+    connections, bytes_sent, bytes_rcvd, http_requests, http_responses, err_conn_timeout, err_so_timeout,
+    err_reset, so_close, unclassified, status_200, status_401, status_404, status_other, count_
+};
+inline constexpr std::size_t kHcCount = static_cast<std::size_t>(Hc::count_);
+inline constexpr const char* kHcNames[kHcCount] = {
+    "hc-connections",      "hc-bytes-sent",      "hc-bytes-rcvd",      "hc-http-requests",
+    "hc-http-responses",   "hc-err-conn-timeout", "hc-err-so-timeout", "hc-err-reset",
+    "hc-so-close",         "hc-unclassified",    "hc-http-status-200", "hc-http-status-401",
+    "hc-http-status-404",  "hc-http-status-other"};
+
+struct HealthCounters {
+    std::array<std::uint64_t, kHcCount> v{};
+    void add(Hc c, std::uint64_t n = 1) { v[static_cast<std::size_t>(c)] += n; }
+    std::uint64_t get(Hc c) const { return v[static_cast<std::size_t>(c)]; }
+};
 
 struct Counters {
     std::uint64_t connections_total = 0;
@@ -32,6 +52,7 @@ struct Counters {
     std::uint64_t health_checks_failed = 0;
     std::uint64_t pings_total = 0;         // Ping requests forwarded
     std::uint64_t ping_held = 0;           // Pings waiting for their back-end answer now (gauge)
+    HealthCounters hc;
 
     // Records one request answered with `status`.
     void record_response(unsigned status);

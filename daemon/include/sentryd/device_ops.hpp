@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "sentryd/counters.hpp"
 #include "sentryd/device_gate.hpp"
 
 namespace sentryd {
@@ -28,6 +29,9 @@ struct Utilization {
     double cpu_pct = 0, mem_pct = 0, heap_pct = 0, busy_pct = 0;
 };
 
+// Spec §3.8/§3.10 dates: "EEE MMM dd HH:mm:ss UTC yyyy" in UTC; 0 = "Never".
+std::string java_date(std::int64_t unix_seconds);
+
 class DeviceOps {
 public:
     DeviceOps(DeviceGate& gate, std::string persist_path) : gate_(gate), path_(std::move(persist_path)) {}
@@ -45,6 +49,8 @@ public:
         last_uem_count_ = count;
     }
     void set_next_save(std::int64_t t) { next_save_ = t; }
+    // The back ends' health-check counters (`stats.global` group server).
+    void set_health_counters(const HealthCounters* hc) { hc_ = hc; }
 
     void sample(const SystemSample& s, const Utilization& u, std::int64_t now);
 
@@ -53,6 +59,7 @@ private:
     std::string path_;
     std::int64_t last_save_ = 0, next_save_ = 0, last_restore_ = 0, last_uem_load_ = 0;
     long last_save_count_ = -1, last_restore_count_ = 0, last_uem_count_ = 0;
+    const HealthCounters* hc_ = nullptr;
     Peak peaks_[9];
     Utilization util_;
 };
