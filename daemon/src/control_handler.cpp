@@ -46,6 +46,27 @@ std::string ControlHandler::handle(std::string_view request) {
     }
 }
 
+void ControlHandler::handle_async(std::string_view request, ReplyFn reply) {
+    if (hooks_.deferred) {
+        try {
+            json req = json::parse(request, nullptr, /*allow_exceptions=*/false);
+            if (req.is_object() && req.contains("op") && req["op"].is_string()) {
+                json id = req.contains("id") ? req["id"] : json(nullptr);
+                json args = req.contains("args") && req["args"].is_object() ? req["args"] : json::object();
+                auto done = [id, reply](std::string data, std::string code, std::string message) {
+                    if (!code.empty()) return reply(error_reply(id, code, message));
+                    reply(ok_reply(id, json::parse(data, nullptr, false)));
+                };
+                if (hooks_.deferred(req["op"].get<std::string>(), args.dump(), done)) return;
+            }
+        } catch (const std::exception& e) {
+            mics::log_error(std::string("control: ") + e.what());
+            return reply(error_reply(nullptr, "internal", "internal error"));
+        }
+    }
+    reply(handle(request));
+}
+
 std::string ControlHandler::handle_unchecked(std::string_view request) {
     json req = json::parse(request, nullptr, /*allow_exceptions=*/false);
     if (req.is_discarded() || !req.is_object())

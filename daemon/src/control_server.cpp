@@ -40,6 +40,7 @@ public:
         do_read();
     }
     void close() {
+        closed_ = true;
         boost::system::error_code ignored;
         socket_.close(ignored);
     }
@@ -65,17 +66,41 @@ private:
     void on_read(boost::system::error_code ec, std::size_t n) {
         if (ec) return;  // peer closed, or stop(): nothing to clean up
         decoder_.feed(rbuf_.data(), n);
-        while (auto frame = decoder_.next())
-            out_.push_back(mics::encode_frame(server_.handler_.handle(*frame)));
-        if (decoder_.too_large()) {
+        pump();
+    }
+
+    // Answers the frames read so far, in order. A deferred op (its reply
+    // comes later) holds the frames behind it until it is answered.
+    void pump() {
+        while (!waiting_) {
+            auto frame = decoder_.next();
+            if (!frame) break;
+            waiting_ = true;
+            pumping_ = true;
+            server_.handler_.handle_async(*frame, [self = shared_from_this()](std::string reply) {
+                self->on_reply(std::move(reply));
+            });
+            pumping_ = false;
+        }
+        if (!waiting_ && decoder_.too_large()) {
             out_.push_back(mics::encode_frame(ControlHandler::too_large_reply()));
             close_after_write_ = true;
         }
-        if (out_.empty()) return do_read();
-        do_write();
+        if (writing_) return;
+        if (!out_.empty()) return do_write();
+        if (waiting_) return;  // on_reply resumes
+        do_read();
+    }
+
+    void on_reply(std::string reply) {
+        out_.push_back(mics::encode_frame(reply));
+        waiting_ = false;
+        if (pumping_ || closed_) return;  // answered inside handle_async: pump() goes on
+        pump();
     }
 
     void do_write() {
+        writing_ = true;
         net::async_write(socket_, net::buffer(out_.front()),
                          [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
                              self->on_write(ec);
@@ -83,11 +108,15 @@ private:
     }
 
     void on_write(boost::system::error_code ec) {
-        if (ec) return;
+        writing_ = false;
+        if (ec) {
+            closed_ = true;
+            return;
+        }
         out_.pop_front();
         if (!out_.empty()) return do_write();
         if (close_after_write_) return close();
-        do_read();
+        pump();
     }
 
     local::socket socket_;
@@ -96,6 +125,10 @@ private:
     mics::FrameDecoder decoder_;
     std::deque<std::string> out_;
     bool close_after_write_ = false;
+    bool waiting_ = false;  // a request's reply is not there yet
+    bool pumping_ = false;  // inside pump()'s call to the handler
+    bool writing_ = false;
+    bool closed_ = false;
 };
 
 ControlServer::ControlServer(net::io_context& ioc, ControlHandler& handler)

@@ -28,6 +28,11 @@ struct ControlHooks {
     std::function<bool(const std::string& op, std::string_view args_json, std::string& data, std::string& code,
                        std::string& message)>
         extra;
+    // Ops answered later (devices.from_uem waits for a resync): returns false
+    // when `op` is not one of them; else calls `done` exactly once, now or
+    // later on the io_context, with data (JSON text) or code + message.
+    using DeferredDone = std::function<void(std::string data, std::string code, std::string message)>;
+    std::function<bool(const std::string& op, std::string_view args_json, DeferredDone done)> deferred;
 };
 
 class ControlHandler {
@@ -41,6 +46,10 @@ public:
     // Handles one request frame payload and returns the reply payload.
     // Never throws; malformed input becomes a `bad_request` reply.
     std::string handle(std::string_view request);
+    // The same for the control socket: `reply` runs exactly once with the
+    // reply payload, at once or (a deferred op) later from the io_context.
+    using ReplyFn = std::function<void(std::string reply)>;
+    void handle_async(std::string_view request, ReplyFn reply);
 
     // Reply for a frame over mics::kMaxFrame; the caller closes afterwards
     // because the stream cannot be resynchronised.
