@@ -55,6 +55,33 @@ bool DeviceGate::apply_uem(std::string_view device_id, std::string_view user, st
     return true;
 }
 
+bool DeviceGate::clear_uem(DeviceCache::Id id) {
+    DeviceEntry& e = cache_.at(id);
+    if (e.first_seen == 0 && e.connections == 0 && e.stats == 0) {
+        // Copy the key: erase() may compact the arena the views point into.
+        std::string dev(cache_.device_id(id)), user(cache_.user(id));
+        cache_.erase(dev, user);
+        return true;
+    }
+    e.uem = UemStatus::none;
+    redecide(id);
+    return false;
+}
+
+bool DeviceGate::clear_uem(std::string_view device_id, std::string_view user) {
+    auto id = cache_.find(device_id, user);
+    if (id == DeviceCache::npos) return false;
+    clear_uem(id);
+    return true;
+}
+
+std::size_t DeviceGate::set_uem_reachable(bool up) {
+    if (up == uem_reachable_) return 0;
+    uem_reachable_ = up;
+    // Only UEM mode reads reachability; standalone entries would not change.
+    return policy_.uem ? redecide_all() : 0;
+}
+
 Admission DeviceGate::admit(const DeviceRequest& r, std::uint32_t now) {
     Admission a;
     bool created = false;

@@ -312,6 +312,10 @@ Status parse_device_policy(const json& dp, DevicePolicy& p, UemConfig& u) {
             *out = it->get<std::string>();
         }
         if (!u.url.empty() && u.url.rfind("https://", 0) != 0) return Status::fail(uf + ".url: must start with https://");
+        // The token goes into a header line: nothing that could end or split it.
+        for (char c : u.token)
+            if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+                return Status::fail(uf + ".token: must be visible ASCII without spaces");
         if (auto st = read_bool(*uem, "verify", uf, u.verify); !st) return st;
         if (auto st = read_int(*uem, "poll_s", uf, 10, 3600, u.poll_s); !st) return st;
         if (auto st = read_int(*uem, "resync_h", uf, 1, 168, u.resync_h); !st) return st;

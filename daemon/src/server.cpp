@@ -29,14 +29,26 @@ Server::Server(boost::asio::io_context& ioc, ServerSettings settings,
                             [this] { return backends_.status(); },
                             [this](const std::string& op, std::string_view args, std::string& data,
                                    std::string& code, std::string& message) {
+                                if (op == "uem.status") {
+                                    data = uem_.status_json(std::time(nullptr));
+                                    return true;
+                                }
                                 return device_ops_.handle(op, args, std::time(nullptr), data, code, message);
+                            },
+                            [this](const std::string& op, std::string_view, ControlHooks::DeferredDone done) {
+                                if (op != "devices.from_uem") return false;
+                                load_from_uem(std::move(done));
+                                return true;
                             }}),
       shared_{config_, counters_, *tls_, backends_, &gate_},
       listener_(std::make_shared<Listener>(ioc, shared_)),
       bound_{settings_.listen_addr, settings_.listen_port},
       control_(ioc, handler_),
+      uem_(ioc, gate_, device_ops_),
       drain_timer_(ioc),
-      tick_timer_(ioc) {}
+      tick_timer_(ioc) {
+    device_ops_.set_health_counters(&counters_.hc);
+}
 
 Status Server::start() {
     if (auto st = listener_->open(settings_.listen_addr, settings_.listen_port); !st) return st;
@@ -163,6 +175,39 @@ void Server::applied(const ProxyConfig& now) {
     backends_.apply(now);
     if (std::size_t n = gate_.set_policy(now.device_policy))
         mics::log_info("device policy changed the state of " + std::to_string(n) + " devices");
+    uem_.apply(now);
+}
+
+void Server::load_from_uem(ControlHooks::DeferredDone done) {
+    // MICS waits for the reply with its own loop blocked (10 s at most), so
+    // a long load answers early and carries on; `show sentry device-cache
+    // status` then shows when it finished.
+    static constexpr std::chrono::seconds kLoadWait{8};
+    struct Pending {
+        ControlHooks::DeferredDone done;
+        boost::asio::steady_timer timer;
+        bool answered = false;
+    };
+    auto p = std::make_shared<Pending>(Pending{std::move(done), boost::asio::steady_timer(ioc_), false});
+    auto st = uem_.load_now([p](long loaded, const std::string& error) {
+        if (p->answered) return;
+        p->answered = true;
+        p->timer.cancel();
+        if (!error.empty()) return p->done({}, "failed", "loading from the UEM failed: " + error);
+        p->done("{\"done\":true,\"loaded\":" + std::to_string(loaded) + "}", {}, {});
+    });
+    if (!st) {
+        p->answered = true;
+        return p->done({}, "bad_request", st.error());
+    }
+    if (p->answered) return;
+    p->timer.expires_after(kLoadWait);
+    p->timer.async_wait([this, p](boost::system::error_code ec) {
+        if (ec || p->answered) return;
+        p->answered = true;
+        long so_far = uem_.loading();
+        p->done("{\"done\":false,\"loaded_so_far\":" + std::to_string(so_far < 0 ? 0 : so_far) + "}", {}, {});
+    });
 }
 
 void Server::drain(std::function<void()> done) {
@@ -172,6 +217,7 @@ void Server::drain(std::function<void()> done) {
     listener_->stop();
     control_.stop();
     backends_.stop();
+    uem_.stop();
     tick_timer_.cancel();
     // Before shutdown, as the guide's persistent list is.
     if (!settings_.devices_file.empty()) {

@@ -6,6 +6,7 @@
 #include "control_server.hpp"
 #include "listener.hpp"
 #include "session_shared.hpp"
+#include "uem_client.hpp"
 #include "sentryd/control_handler.hpp"
 #include "sentryd/device_gate.hpp"
 #include "sentryd/device_ops.hpp"
@@ -53,6 +54,9 @@ private:
     // Every 10 s: system figures for `show sentry statistics global system`
     // and `show sentry utilization`; the persistent device list when due.
     void tick();
+    // devices.from_uem: runs a full resync; answers when it ends or after
+    // kLoadWait (then the load goes on and the reply says so).
+    void load_from_uem(ControlHooks::DeferredDone done);
 
 
     boost::asio::io_context& ioc_;
@@ -68,6 +72,9 @@ private:
     std::shared_ptr<Listener> listener_;
     ListenAddress bound_;
     ControlServer control_;
+    // After control_: destroyed first, so the control sessions its pending
+    // `devices.from_uem` replies hold never outlive the control server.
+    UemClient uem_;
     boost::asio::steady_timer drain_timer_;
     boost::asio::steady_timer tick_timer_;
     std::int64_t next_save_ = 0;

@@ -58,7 +58,9 @@ public:
     const DevicePolicy& policy() const { return policy_; }
     // Re-decides every entry under the current policy (after a restore).
     std::size_t redecide_all();
-    void set_uem_reachable(bool up) { uem_reachable_ = up; }
+    // Whether the UEM answers (fail-open applies while it does not). A flip
+    // re-decides every entry, as a policy change does; returns entries changed.
+    std::size_t set_uem_reachable(bool up);
     bool uem_reachable() const { return uem_reachable_; }
 
     Admission admit(const DeviceRequest& r, std::uint32_t now);
@@ -72,6 +74,13 @@ public:
     // The UEM's word on one device (from a sync); re-decides the entry.
     // Creates the entry when absent. Returns false when the cache is full.
     bool apply_uem(std::string_view device_id, std::string_view user, std::string_view device_type, UemStatus s);
+    // The UEM no longer lists the entry. One the UEM alone made (the device
+    // never connected, no counters) is dropped; one a device has used keeps
+    // its history and loses only its UEM status (so it reads P, or B with
+    // auto-block). Returns true when the entry was dropped.
+    bool clear_uem(DeviceCache::Id id);
+    // The same by key; false when there is no such entry.
+    bool clear_uem(std::string_view device_id, std::string_view user);
 
     DeviceCache& cache() { return cache_; }
     const DeviceCache& cache() const { return cache_; }
