@@ -6,7 +6,11 @@
 // Decisions: docs/device-policy.md.
 #include "command_util.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <ctime>
+#include <utility>
+#include <vector>
 
 namespace cli {
 
@@ -162,6 +166,100 @@ int show_utilization(Shell& sh) {
     return kOk;
 }
 
+// `label : value` lines with the colons lined up within the group (spec §3.8).
+std::string aligned(const std::vector<std::pair<std::string, std::string>>& rows) {
+    std::size_t w = 0;
+    for (const auto& [label, value] : rows) w = std::max(w, label.size());
+    std::string t;
+    for (const auto& [label, value] : rows) t += label + std::string(w - label.size(), ' ') + " : " + value + "\n";
+    return t;
+}
+
+// Spec §3.8: connectivity to the UEM and the fail-open setting.
+int show_uem_status(Shell& sh) {
+    json d;
+    if (!query(sh, "sentry.query", "uem.status", json::object(), d)) return kCommandError;
+    auto s = [&](const char* k) { return d.value(k, std::string()); };
+    std::string t;
+    if (!d.value("active", false)) {
+        t = aligned({{"EMM server type", "None (sentry device-policy standalone)"},
+                     {"Connectivity to UEM", s("connectivity")}});
+        sh.emit(t, d.dump());
+        return kOk;
+    }
+    t += aligned({{"EMM server type", s("server_type")},
+                  {"EMM server URL", s("url")},
+                  {"Connectivity to UEM", s("connectivity")},
+                  {"Last connectivity change detected by", s("last_change_by")},
+                  {"Last connectivity change time", s("last_change")}});
+    t += "UEM periodic connectivity check status\n";
+    std::vector<std::pair<std::string, std::string>> check = {{"Current time", s("current_time")},
+                                                              {"Last successful", s("last_success")},
+                                                              {"Last failed", s("last_failure")}};
+    if (!s("last_failure_reason").empty()) check.push_back({"Last failure reason", s("last_failure_reason")});
+    check.push_back({"Next scheduled", s("next_scheduled")});
+    t += aligned(check);
+    t += aligned({{"EMM server fail-open status", s("fail_open")},
+                  {"Last fail-open status change detected by", s("fail_open_changed_by")},
+                  {"Last fail-open status change time", s("fail_open_changed")}});
+    sh.emit(t, d.dump());
+    return kOk;
+}
+
+// Spec §3.11 dates: MM/DD/YYYY HH:MM:SS (UTC), or Never.
+std::string us_date(long long ms_ago, std::time_t now) {
+    if (ms_ago < 0) return "Never";
+    std::time_t t = now - static_cast<std::time_t>(ms_ago / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%m/%d/%Y %H:%M:%S", &tm);
+    return buf;
+}
+
+// Spec §3.11: every ActiveSync service's servers with their declared
+// status, from sentryd's `status` op (no app-tunnel services exist here).
+int show_server_status(Shell& sh) {
+    json d;
+    if (!query(sh, "sentry.query", "status", json::object(), d)) return kCommandError;
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char cur[40];
+    std::strftime(cur, sizeof cur, "%a %b %d %H:%M:%S UTC %Y", &tm);
+    std::string t = std::string("Current Time : ") + cur + "\n";
+    json out = {{"current_time", cur}, {"services", json::array()}};
+    for (const auto& svc : d.value("services", json::array())) {
+        std::string sched = svc.value("scheduling", "") == "round-robin" ? "ROUND_ROBIN" : "PRIORITY";
+        bool hc = svc.value("health_enabled", false);
+        t += "\nService Name : " + svc.value("name", "") + "\n";
+        t += "Service Type : Active-Sync\n";
+        t += "Server Scheduling : " + sched + "\n";
+        t += std::string("Active Background Health Check : ") + (hc ? "Enabled" : "Disabled") + "\n";
+        t += pad("Server", 37) + pad("Declared", 9) + pad("Last", 21) + pad("Last", 21) + "Failure\n";
+        t += pad("Name/IP", 37) + pad("Status", 9) + pad("Successful", 21) + pad("Failed", 21) + "Count\n";
+        t += std::string(95, '-') + "\n";
+        json servers = json::array();
+        for (const auto& srv : svc.value("servers", json::array())) {
+            int port = srv.value("port", 443);
+            std::string host = srv.value("host", "");
+            if (host.find(':') != std::string::npos) host = "[" + host + "]";
+            std::string name = port == 443 ? host : host + ":" + std::to_string(port);
+            std::string status = srv.value("status", "") == "dead" ? "Dead" : "Live";
+            std::string ok = us_date(srv.value("last_success_ms_ago", -1LL), now);
+            std::string bad = us_date(srv.value("last_failure_ms_ago", -1LL), now);
+            auto failures = srv.value("failures", 0ULL);
+            t += pad(name, 37) + pad(status, 9) + pad(ok, 21) + pad(bad, 21) + std::to_string(failures) + "\n";
+            servers.push_back({{"name", name}, {"declared_status", status}, {"last_successful", ok},
+                               {"last_failed", bad}, {"failure_count", failures}});
+        }
+        out["services"].push_back({{"name", svc.value("name", "")}, {"type", "Active-Sync"},
+                                   {"scheduling", sched}, {"health_check", hc}, {"servers", servers}});
+    }
+    sh.emit(t, out.dump());
+    return kOk;
+}
+
 int debug_op(Shell& sh, const std::string& op, const json& args, json& out) {
     return query(sh, "sentry.debug", op, args, out) ? kOk : kCommandError;
 }
@@ -285,15 +383,27 @@ void register_device_commands(Grammar& g) {
                return counters_view(sh, "stats.entry", {{"device_id", a.str("device")}, {"user", a.str("user")}}, "");
            },
            true, "The 67 per-device counters of spec §4.1, `name = value`."});
-    g.add({"show sentry statistics global {device|system} [WORD$filter]",
+    g.add({"show sentry statistics global {device|system|server} [WORD$filter]",
            show + st + "Totals\nDevice-side counters summed over all devices\nSystem peaks\n"
+                       "Health-check counters of the ActiveSync servers\n"
                        "Only lines whose name or value contains this text\n",
            kExec, 1,
            [](Shell& sh, const Args& a) {
-               return counters_view(sh, "stats.global", {{"group", a.has("device") ? "device" : "system"}},
-                                    a.has("filter") ? a.str("filter") : "");
+               std::string group = a.has("device") ? "device" : a.has("system") ? "system" : "server";
+               return counters_view(sh, "stats.global", {{"group", group}}, a.has("filter") ? a.str("filter") : "");
            },
-           true, "Global device counters (sum over all devices since start) or system peaks with their dates."});
+           true,
+           "Global device counters (sum over all devices since start), system peaks with their dates, or the "
+           "background health checks' hc-* counters (spec §4.3)."});
+    g.add({"show sentry status", show + "Connectivity to the UEM and the fail-open state\n", kExec, 1,
+           [](Shell& sh, const Args&) { return show_uem_status(sh); }, true,
+           "Connectivity to the UEM (device policy source uem): last change and what detected it, the periodic "
+           "check's last success, failure and next run, and the fail-open setting."});
+    g.add({"show sentry server status",
+           show + "The ActiveSync servers\nEvery service's servers with their declared status\n", kExec, 1,
+           [](Shell& sh, const Args&) { return show_server_status(sh); }, true,
+           "Each ActiveSync service's scheduling, health-check state and servers: Live or Dead, last successful "
+           "and last failed contact, failure count."});
     g.add({"show sentry utilization", show + "Live resource figures of the proxy\n", kExec, 1,
            [](Shell& sh, const Args&) { return show_utilization(sh); }, true,
            "Connected devices, open connections, event-loop, CPU, system and heap memory utilisation (10 s samples)."});
@@ -329,6 +439,23 @@ void register_device_commands(Grammar& g) {
                return kOk;
            },
            false, "Add the persistent list's entries that are not in memory (those already there are not counted)."});
+    g.add({"debug sentry device-cache {from-emm|from-uem}",
+           dbg + "Fetch the UEM's device list now and update the cache\nThe same as from-emm\n", kConfig, 15,
+           [](Shell& sh, const Args&) -> int {
+               json d;
+               if (int rc = debug_op(sh, "devices.from_uem", json::object(), d); rc != kOk) return rc;
+               if (d.value("done", false))
+                   sh.print("Loaded and updated device-cache from UEM. Number of devices loaded: " +
+                            d["loaded"].dump() + "\n");
+               else
+                   sh.print("Loading the device-cache from UEM continues in the background (" +
+                            d["loaded_so_far"].dump() +
+                            " devices so far); 'show sentry device-cache status' shows when it is done.\n");
+               return kOk;
+           },
+           false,
+           "Run a full resync with the UEM now (device policy source uem) and print how many devices it listed. "
+           "A load that takes longer than 8 seconds carries on in the background."});
     g.add({"debug sentry device-cache clear-redirect-url all", dbg + "Forget stored 451 redirect URLs\nEvery entry\n",
            kConfig, 15,
            [](Shell& sh, const Args&) {

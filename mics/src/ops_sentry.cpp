@@ -92,7 +92,7 @@ json relay(App& app, const json& a, const std::set<std::string>& allowed) {
 
 json sentry_query(App& app, Session&, const json& a) {
     static const std::set<std::string> kShow = {"devices.list", "devices.entry", "devices.status", "stats.entry",
-                                                "stats.global", "stats.utilization", "uem.status"};
+                                                "stats.global", "stats.utilization", "uem.status", "status"};
     return relay(app, a, kShow);
 }
 

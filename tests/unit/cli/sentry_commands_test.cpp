@@ -76,3 +76,21 @@ TEST_CASE("every rendered sentry line is a command in CONFIG mode") {
         CHECK_MESSAGE(m.masked_line == line, line);
     }
 }
+
+TEST_CASE("the #8 status rows: show sentry status / server status / global server, debug from-emm") {
+    const Grammar& g = grammar();
+    for (const char* line : {"show sentry status", "show sentry server status", "show sentry statistics global server",
+                             "show sentry statistics global server hc-http"}) {
+        CHECK_MESSAGE(g.parse(line, kExec, 1).status == Match::ok, line);
+        CHECK_MESSAGE(g.parse(std::string("do ") + line, kConfig, 15).status == Match::ok, line);
+    }
+    CHECK(g.parse("show sentry statistics global server hc-err", kExec, 1).args.str("filter") == "hc-err");
+    Match m = g.parse("debug sentry device-cache from-emm", kConfig, 15);
+    REQUIRE(m.status == Match::ok);
+    m = g.parse("debug sentry device-cache from-uem", kConfig, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.args.has("from-uem"));
+    // CONFIG mode and privilege 15 only (spec §2.4).
+    CHECK(g.parse("debug sentry device-cache from-emm", kExec, 15).status != Match::ok);
+    CHECK(g.parse("debug sentry device-cache from-emm", kConfig, 1).status != Match::ok);
+}
