@@ -123,7 +123,8 @@ std::string ControlHandler::handle_unchecked(std::string_view request) {
                       {"health_checks_ok", c.health_checks_ok},
                       {"health_checks_failed", c.health_checks_failed},
                       {"pings_total", c.pings_total},
-                      {"ping_held", c.ping_held}};
+                      {"ping_held", c.ping_held},
+                      {"device_gone", c.device_gone}};
         json services = json::array();
         if (hooks_.services) {
             for (const auto& svc : hooks_.services()) {

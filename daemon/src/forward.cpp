@@ -47,15 +47,17 @@ std::string query_of(std::string_view target) {
 
 }  // namespace
 
-Forward::Forward(DeviceStream& device, SessionShared& shared, ForwardRequest request,
-                 std::function<void(ForwardResult)> done)
-    : device_(device), shared_(shared), in_(std::move(request)), done_(std::move(done)) {}
+Forward::Forward(DeviceStream& device, beast::flat_buffer& device_buffer, SessionShared& shared,
+                 ForwardRequest request, std::function<void(ForwardResult)> done)
+    : device_(device), device_buffer_(device_buffer), shared_(shared), in_(std::move(request)),
+      done_(std::move(done)) {}
 
 void Forward::start() {
     service_ = shared_.backends.service(in_.service->name);
     if (!service_ || service_->servers.empty())
         return fail_local(503, "no ActiveSync server configured\n", 60);
     prepare_request();
+    watch_device();
     ++shared_.counters.proxied_requests;
     if (in_.ping) ++shared_.counters.pings_total;
     // A user a 451 sent elsewhere goes straight there (until that fails).
@@ -235,7 +237,61 @@ bool Forward::follow_451() {
     return true;
 }
 
+void Forward::watch_device() {
+    if (watching_ || aborted_) return;
+    watching_ = true;
+    // Bytes OpenSSL already holds raise no readiness event: look now.
+    if (device_.has_pending())
+        return net::post(device_.get_executor(), [self = shared_from_this()] { self->on_device_readable({}); });
+    device_.socket().async_wait(net::socket_base::wait_read,
+                                [self = shared_from_this()](error_code ec) { self->on_device_readable(ec); });
+}
+
+void Forward::stop_watching() {
+    if (!watching_) return;
+    watching_ = false;
+    // Only the watch waits on the device socket now; a completion already
+    // queued finds watching_ false and does nothing.
+    device_.cancel();
+}
+
+void Forward::on_device_readable(error_code ec) {
+    if (!watching_ || aborted_ || finished_) return;
+    if (!ec) {
+        char byte = 0;
+        switch (device_.probe_byte(byte)) {
+        case TlsStream::Probe::again:
+            watching_ = false;
+            return watch_device();
+        case TlsStream::Probe::byte: {
+            // Pipelining is legal HTTP/1.1: keep the byte for the next
+            // request's parse, and stop watching (the device is there).
+            watching_ = false;
+            auto dst = device_buffer_.prepare(1);
+            *static_cast<char*>(dst.data()) = byte;
+            device_buffer_.commit(1);
+            return;
+        }
+        case TlsStream::Probe::stuck:
+            watching_ = false;
+            return;
+        case TlsStream::Probe::closed:
+            break;
+        }
+    }
+    // EOF, close_notify, reset: the device is gone. Its answer has nowhere
+    // to go, so do not keep the server's connection busy for it (nor give
+    // it back to the pool: the server still owes a response on it).
+    watching_ = false;
+    ++shared_.counters.device_gone;
+    // A back-end operation (connect, write or read) is always pending while
+    // we watch; its completion sees aborted_ and finishes with the device
+    // connection marked unusable.
+    abort();
+}
+
 void Forward::relay() {
+    stop_watching();
     auto& res = parser_->get();
     strip_hop_by_hop(res);
     // A body delimited by the server closing cannot be delimited for the
@@ -330,6 +386,7 @@ void Forward::fail_local(unsigned status, std::string_view body, int retry_after
 void Forward::finish(ForwardResult r) {
     if (finished_) return;
     finished_ = true;
+    stop_watching();
     if (holding_ping_) {
         holding_ping_ = false;
         --shared_.counters.ping_held;

@@ -3,6 +3,14 @@
 // headers (long for Ping/Sync), follow a 451 when the service says so, then
 // stream the response to the device through one small buffer.
 //
+// While no response byte has gone to the device, the device side is watched
+// too (a one-byte TLS read, no buffer of its own): a device that closes or
+// resets its connection ends the request at once, and the back-end
+// connection is closed rather than kept busy until the server answers a
+// held Ping (up to an hour). A device that sends data meanwhile is
+// pipelining: that byte goes to the session's buffer for the next request
+// and the watch stops.
+//
 // Lifetime: owned by its pending handler (shared_from_this), like a session;
 // it holds the session alive through `done`, which it calls exactly once.
 // Before any response byte reaches the device it may move to the next server
@@ -13,6 +21,7 @@
 #include "backends.hpp"
 #include "session_shared.hpp"
 
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/serializer.hpp>
@@ -49,8 +58,9 @@ class Forward : public std::enable_shared_from_this<Forward> {
 public:
     using DeviceStream = TlsStream;
 
-    Forward(DeviceStream& device, SessionShared& shared, ForwardRequest request,
-            std::function<void(ForwardResult)> done);
+    // `device_buffer`: the session's read buffer, where a pipelined byte goes.
+    Forward(DeviceStream& device, boost::beast::flat_buffer& device_buffer, SessionShared& shared,
+            ForwardRequest request, std::function<void(ForwardResult)> done);
     void start();
     // The session is being aborted: close the back-end side now.
     void abort();
@@ -75,8 +85,12 @@ private:
     void fail_local(unsigned status, std::string_view body, int retry_after_s = 0);
     void server_failed(const std::string& why);
     void prepare_request();
+    void watch_device();
+    void on_device_readable(error_code ec);
+    void stop_watching();
 
     DeviceStream& device_;
+    boost::beast::flat_buffer& device_buffer_;
     SessionShared& shared_;
     ForwardRequest in_;
     std::function<void(ForwardResult)> done_;
@@ -92,6 +106,7 @@ private:
     bool finished_ = false;
     bool header_sent_ = false;
     bool holding_ping_ = false;
+    bool watching_ = false;  // a device watch is armed and its result still wanted
     int redirects_ = 0;
     std::string target_path_;  // path the request goes to (a 451 location changes it)
 

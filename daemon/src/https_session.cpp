@@ -219,7 +219,7 @@ void HttpsSession::forward(const Decision& d) {
     // Forward puts a deadline on every device write itself.
     stream_.expires_never();
     forward_ = std::make_shared<Forward>(
-        stream_, shared_, std::move(fr),
+        stream_, buffer_, shared_, std::move(fr),
         [self = shared_from_this()](ForwardResult r) { self->on_forwarded(r); });
     forward_->start();
 }

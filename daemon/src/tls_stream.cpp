@@ -105,6 +105,17 @@ TlsStream::StepResult TlsStream::finish_call(Impl& impl, int ret, std::size_t n)
     }
 }
 
+TlsStream::Probe TlsStream::probe_byte(char& out) {
+    std::size_t n = 0;
+    ERR_clear_error();
+    int r = SSL_read_ex(impl_->ssl, &out, 1, &n);
+    StepResult res = finish_call(*impl_, r, n);
+    if (res.want == Want::read) return Probe::again;
+    if (res.want == Want::write) return Probe::stuck;
+    if (res.ec) return Probe::closed;
+    return n == 1 ? Probe::byte : Probe::again;
+}
+
 TlsStream::StepResult TlsStream::HandshakeStep::operator()(Impl& impl) {
     ERR_clear_error();
     int r = SSL_do_handshake(impl.ssl);

@@ -59,6 +59,19 @@ public:
     // Closes the socket; pending operations fail.
     void close();
 
+    // For watching a connection that has nothing to read by protocol (the
+    // device while its request is with the back end): one non-blocking
+    // SSL_read of at most one byte. `again`: nothing yet (or only a TLS
+    // record that carried no data), wait for the socket and ask again;
+    // `byte`: the peer sent data (HTTP pipelining), `out` holds its first
+    // byte; `closed`: close_notify, EOF or an error; `stuck`: OpenSSL needs
+    // to write first, so readability means nothing, stop watching.
+    enum class Probe { again, byte, closed, stuck };
+    Probe probe_byte(char& out);
+    // OpenSSL holds bytes already read from the socket (no readiness event
+    // will announce them).
+    bool has_pending() const { return SSL_has_pending(impl_->ssl) == 1; }
+
     template <class Handler>
     auto async_handshake(Handler&& handler) {
         return start<void(error_code)>(Op<HandshakeStep, false>{impl_, {}}, std::forward<Handler>(handler));

@@ -61,7 +61,7 @@ WAIT_SECS="$TIMEOUT" wait_for port_open "$PORT" || { cat "$LOG" >&2; fail "liste
 # One Python helper for the control socket (Python starts slowly on a busy box):
 #   ctl.py SOCK send JSON [KEY...]                    reply, or the value at KEY...
 #   ctl.py SOCK apply V ALL_DEAD LISTEN REQUEST_MS [KEY...]
-#   ctl.py SOCK held                                  waits until status shows a held Ping
+#   ctl.py SOCK held [N]                              waits until status shows N (1) held Pings
 cat >"$D/ctl.py" <<PY
 import json, socket, struct, sys, time
 B1, B2, B3, TIMEOUT = $B1, $B2, $B3, $TIMEOUT
@@ -105,11 +105,12 @@ def config(version, all_dead, listen, request_ms):
 
 sock, mode = sys.argv[1], sys.argv[2]
 if mode == "held":
-    for _ in range(50):
-        if call(sock, '{"v":1,"op":"status"}')["data"]["proxy"]["ping_held"] == 1:
+    want = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    for _ in range(10 * int(TIMEOUT)):
+        if call(sock, '{"v":1,"op":"status"}')["data"]["proxy"]["ping_held"] == want:
             sys.exit(0)
         time.sleep(0.1)
-    sys.exit("no held Ping")
+    sys.exit("status never showed %d held Pings" % want)
 if mode == "send":
     v, keys = call(sock, sys.argv[3]), sys.argv[4:]
 else:
@@ -215,6 +216,53 @@ elapsed=$(python3 -c "import time; print(int(time.time() - $start))")
 [ "$(cat "$D/ping.out")" = "200 b1" ] || fail "held Ping: '$(cat "$D/ping.out")'"
 [ "$elapsed" -ge 4 ] || fail "Ping answered after ${elapsed}s, the back end holds it 5 s"
 
+# 8b. While a request is with the back end sentryd watches the device side.
+#     A pipelined request sent meanwhile is kept for later (answered after
+#     the Ping, in order); a device that goes away ends the request at once:
+#     the back end sees its connection closed (fixture logs ping_closed long
+#     before its 5 s hold ends) and device_gone counts it.
+cat >"$D/pipeline.py" <<'PY'
+import os, socket, ssl, sys, time
+port, go = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), 10))
+s.settimeout(20)
+s.sendall(b"POST /Microsoft-Server-ActiveSync?Cmd=Ping&User=pipe&DeviceId=pipe1&DeviceType=t HTTP/1.1\r\n"
+          b"Host: gw\r\nMS-ASProtocolVersion: 14.1\r\nContent-Length: 5\r\n\r\nwbxml")
+while not os.path.exists(go):  # the test says when the Ping is held
+    time.sleep(0.05)
+s.sendall(b"OPTIONS /Microsoft-Server-ActiveSync HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n")
+data = b""
+while True:
+    try:
+        chunk = s.recv(65536)
+    except ssl.SSLError:
+        break
+    if not chunk:
+        break
+    data += chunk
+assert data.count(b"HTTP/1.1 ") == 2 and data.count(b"HTTP/1.1 200 ") == 2, data
+assert b"Ping from b1" in data and data.index(b"Ping from b1") < data.rindex(b"MS-ASProtocolVersions"), data
+PY
+python3 "$D/pipeline.py" "$PORT2" "$D/go" >"$D/pipeline.out" 2>&1 &
+PIPE_JOB=$!
+python3 "$D/ctl.py" "$SOCK" held 1 || fail "the pipelining client's Ping was never held"
+touch "$D/go"
+curl -sk -o /dev/null -X POST -H 'MS-ASProtocolVersion: 14.1' --data wbxml \
+    "https://127.0.0.1:$PORT2/Microsoft-Server-ActiveSync?Cmd=Ping&User=gone&DeviceId=gone1&DeviceType=t" &
+CURL_PID=$!
+python3 "$D/ctl.py" "$SOCK" held 2 || fail "the second Ping was never held"
+kill -KILL "$CURL_PID"
+wait "$CURL_PID" 2>/dev/null || true
+WAIT_SECS=3 wait_for grep -q '"event": "ping_closed"' "$BLOG" ||
+    fail "the back end still holds the Ping of a device that went away"
+[ "$(grep -c '"event": "ping_closed"' "$BLOG")" = 1 ] || fail "a Ping other than the gone device's was closed"
+[ "$(ctl '{"v":1,"op":"status"}' data proxy device_gone)" = 1 ] || fail "device_gone not counted: $(status)"
+[ "$(ctl '{"v":1,"op":"status"}' data proxy ping_held)" = 1 ] || fail "ping_held after the device left: $(status)"
+wait "$PIPE_JOB" || fail "pipelined request behind a held Ping: $(cat "$D/pipeline.out")"
+
 # 9. Slowloris: a device that never finishes its headers is cut after request_ms.
 [ "$(apply 4 try-anyway "$PORT2" 1000 ok)" = true ] || fail "apply v4 refused"
 python3 - "$PORT2" <<'PY' || fail "slowloris connection was not closed after request_ms"
@@ -272,7 +320,8 @@ p = d["proxy"]
 assert p["redirects_451"] >= 1, p
 assert p["all_dead_rejected"] == 1, p
 assert p["all_dead_tried"] >= 1, p
-assert p["pings_total"] == 1 and p["ping_held"] == 0, p
+assert p["pings_total"] == 3 and p["ping_held"] == 0, p
+assert p["device_gone"] == 1, p
 assert p["backend_connect_failures"] >= 2, p
 assert p["health_checks_ok"] >= 1, p
 assert d["responses"]["431"] == 1, d

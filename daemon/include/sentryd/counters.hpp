@@ -52,6 +52,7 @@ struct Counters {
     std::uint64_t health_checks_failed = 0;
     std::uint64_t pings_total = 0;         // Ping requests forwarded
     std::uint64_t ping_held = 0;           // Pings waiting for their back-end answer now (gauge)
+    std::uint64_t device_gone = 0;         // devices that closed while their request was with a back end
     HealthCounters hc;
 
     // Records one request answered with `status`.
