@@ -50,8 +50,17 @@ struct ConnectOp : std::enable_shared_from_this<ConnectOp> {
     }
 
     void start() {
-        // getaddrinfo runs on Asio's one private resolver thread; a numeric
-        // address resolves without it.
+        // A numeric address needs no getaddrinfo, which would run on Asio's
+        // private resolver thread (a thread hop and locks per connect).
+        boost::system::error_code aec;
+        auto addr = net::ip::make_address(target.host, aec);
+        if (!aec) {
+            stream.expires_at(deadline);
+            return stream.async_connect(tcp::endpoint(addr, static_cast<unsigned short>(target.port)),
+                                        [self = shared_from_this()](boost::system::error_code cec) {
+                                            self->on_connect(cec);
+                                        });
+        }
         resolver.async_resolve(target.host, std::to_string(target.port),
                                [self = shared_from_this()](boost::system::error_code ec,
                                                            tcp::resolver::results_type results) {
@@ -280,9 +289,10 @@ std::unique_ptr<BackendConn> Backends::take_idle(ServerRuntime& s) {
     return nullptr;
 }
 
-void Backends::put_idle(const std::shared_ptr<ServerRuntime>& s, std::unique_ptr<BackendConn> conn) {
-    if (stopped_ || s->removed || conn->buffer.size() != 0) return;
-    if (s->idle.size() >= kIdlePerServer) s->idle.erase(s->idle.begin());  // drop the oldest
+void Backends::put_idle(const std::shared_ptr<ServerRuntime>& s, std::unique_ptr<BackendConn> conn,
+                        std::size_t max_idle) {
+    if (stopped_ || s->removed || conn->buffer.size() != 0 || max_idle == 0) return;
+    if (s->idle.size() >= max_idle) s->idle.erase(s->idle.begin());  // drop the oldest
     conn->buffer.shrink_to_fit();
     ++conn->idle_epoch;
     s->idle.push_back(std::move(conn));

@@ -106,7 +106,6 @@ struct ServiceRuntime {
 
 class Backends {
 public:
-    static constexpr std::size_t kIdlePerServer = 4;
     static constexpr std::size_t kMaxRedirects = 10000;
 
     Backends(boost::asio::io_context& ioc, Counters& counters);
@@ -129,8 +128,10 @@ public:
 
     // A kept-alive connection to `s`, or nullptr.
     std::unique_ptr<BackendConn> take_idle(ServerRuntime& s);
-    // Keeps a connection whose last response ended cleanly (at most kIdlePerServer).
-    void put_idle(const std::shared_ptr<ServerRuntime>& s, std::unique_ptr<BackendConn> conn);
+    // Keeps a connection whose last response ended cleanly, at most
+    // `max_idle` per server (the oldest goes).
+    void put_idle(const std::shared_ptr<ServerRuntime>& s, std::unique_ptr<BackendConn> conn,
+                  std::size_t max_idle);
 
     std::vector<ServiceStatus> status() const;
 

@@ -361,7 +361,7 @@ void Forward::on_device_write(error_code ec) {
     }
     ++shared_.counters.proxied_responses;
     if (server_ && conn_ && parser_->keep_alive() && parser_->is_done())
-        shared_.backends.put_idle(server_, std::move(conn_));
+        shared_.backends.put_idle(server_, std::move(conn_), in_.config->limits.backend_idle_per_server);
     chunk_.reset();
     finish({true, true, in_.device_keep_alive, status, {}, 0});
 }

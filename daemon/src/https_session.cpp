@@ -211,9 +211,13 @@ void HttpsSession::forward(const Decision& d) {
     fr.long_poll = d.long_poll;
     fr.ping = d.ping;
     fr.device_keep_alive = fr.req.keep_alive() && !shared_.draining;
-    boost::system::error_code ec;
-    auto peer = stream_.socket().remote_endpoint(ec);
-    if (!ec) fr.client_ip = peer.address().to_string();
+    if (client_ip_.empty()) {
+        // Once per connection: getpeername and inet_ntop are not free.
+        boost::system::error_code ec;
+        auto peer = stream_.socket().remote_endpoint(ec);
+        if (!ec) client_ip_ = peer.address().to_string();
+    }
+    fr.client_ip = client_ip_;
     state_ = State::forwarding;
     // The back end sets the pace now (a Ping may be held for many minutes);
     // Forward puts a deadline on every device write itself.

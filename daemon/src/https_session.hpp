@@ -60,6 +60,7 @@ private:
     std::optional<boost::beast::http::response<boost::beast::http::string_body>> res_;
     std::shared_ptr<const ProxyConfig> config_;  // snapshot of the request in flight
     std::shared_ptr<Forward> forward_;           // while a request is with a back end
+    std::string client_ip_;                      // the device's address, once known (X-Forwarded-For)
     SessionShared& shared_;
     DeviceRef device_;      // the device this connection serves (counted open once)
     DeviceRef req_device_;  // the device of the request in flight

@@ -33,6 +33,10 @@ struct Limits {
     std::size_t header_limit = 8 * 1024;   // device request header block; over it: 431
     std::size_t body_limit = 1024 * 1024;  // device request body; over it: 413
     std::size_t backend_header_limit = 64 * 1024;  // back-end response header block; over it: 502
+    // Idle kept-alive connections per back-end server. As many as the
+    // requests that run in parallel: with fewer, every request beyond the
+    // pool opens (and the server accepts) a new connection.
+    std::size_t backend_idle_per_server = 128;
 };
 
 // Proxy timeouts, spec §5.4 (`config.timeouts`).
