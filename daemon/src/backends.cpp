@@ -5,6 +5,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -84,7 +85,7 @@ struct ConnectOp : std::enable_shared_from_this<ConnectOp> {
         stream.socket().set_option(tcp::no_delay(true), ignored);
         if (!target.tls) {
             stream.expires_never();
-            return done({}, std::make_unique<BackendConn>(std::move(stream)), {});
+            return done({}, std::make_unique<BackendConn>(PlainStream(stream.release_socket())), {});
         }
         conn = std::make_unique<BackendConn>(
             TlsStream(stream.release_socket(), tls_ctx.native_handle(), TlsStream::Role::client));
@@ -248,6 +249,7 @@ void Backends::apply(const ProxyConfig& config) {
                 rt = std::make_shared<ServerRuntime>();
                 rt->service = cfg.name;
                 rt->target = t;
+                rt->host_field = host_header(t);
             }
             bool was_checking = rt->health.enabled && rt->health_timer;
             rt->health = cfg.health;
@@ -301,11 +303,16 @@ void Backends::put_idle(const std::shared_ptr<ServerRuntime>& s, std::unique_ptr
 
 // An idle connection that becomes readable was closed by the server (or
 // sent something unasked): drop it before a request is written into it.
+// A one-byte MSG_PEEK receive rather than async_wait(read): Asio arms it
+// without a syscall when the last read drained the socket (the response
+// just read), where async_wait always costs an epoll_ctl.
 void Backends::watch_idle(const std::shared_ptr<ServerRuntime>& s, BackendConn& conn) {
+    static char peek_byte;  // written by the kernel, never read
     std::weak_ptr<ServerRuntime> weak = s;
     std::uint64_t epoch = conn.idle_epoch;
     BackendConn* raw = &conn;
-    conn.socket().async_wait(tcp::socket::wait_read, [weak, epoch, raw](boost::system::error_code ec) {
+    conn.socket().async_receive(net::buffer(&peek_byte, 1), tcp::socket::message_peek,
+                                [weak, epoch, raw](boost::system::error_code ec, std::size_t) {
         if (ec == net::error::operation_aborted) return;
         auto srv = weak.lock();
         if (!srv) return;

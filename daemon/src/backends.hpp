@@ -11,7 +11,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include "plain_stream.hpp"
 #include "tls_stream.hpp"
 
 #include <functional>
@@ -24,14 +24,15 @@
 
 namespace sentryd {
 
-// One connection to a back end, plain or TLS. `visit` hands the stream to a
-// generic lambda, so callers write each HTTP step once for both kinds.
+// One connection to a back end, plain or TLS. Both stream types have the
+// same interface (non-blocking *_now calls, readiness waits, Beast's async
+// stream concepts); `visit` hands the stream to a generic lambda, so callers
+// write each step once for both kinds.
 class BackendConn {
 public:
-    using tcp_stream = boost::beast::tcp_stream;
-    using tls_stream = TlsStream;
+    using error_code = boost::system::error_code;
 
-    explicit BackendConn(tcp_stream&& s) : stream_(std::in_place_index<0>, std::move(s)) {}
+    explicit BackendConn(PlainStream&& s) : stream_(std::in_place_index<0>, std::move(s)) {}
     explicit BackendConn(TlsStream&& s) : stream_(std::in_place_index<1>, std::move(s)) {}
 
     template <class F>
@@ -47,14 +48,32 @@ public:
     void expires_never() {
         visit([](auto& s) { s.expires_never(); });
     }
+    std::size_t read_some_now(void* data, std::size_t size, error_code& ec) {
+        return visit([&](auto& s) { return s.read_some_now(data, size, ec); });
+    }
+    std::size_t write_some_now(const void* data, std::size_t size, error_code& ec) {
+        return visit([&](auto& s) { return s.write_some_now(data, size, ec); });
+    }
+    template <class Handler>
+    void async_wait_readable(Handler&& h) {
+        visit([&](auto& s) { s.async_wait_readable(std::forward<Handler>(h)); });
+    }
+    template <class Handler>
+    void async_wait_writable(Handler&& h) {
+        visit([&](auto& s) { s.async_wait_writable(std::forward<Handler>(h)); });
+    }
+    template <class MutableBuffers, class Handler>
+    void async_read_some(const MutableBuffers& b, Handler&& h) {
+        visit([&](auto& s) { s.async_read_some(b, std::forward<Handler>(h)); });
+    }
     bool is_tls() const { return stream_.index() == 1; }
-    tls_stream* tls() { return std::get_if<1>(&stream_); }
+    TlsStream* tls() { return std::get_if<1>(&stream_); }
 
     boost::beast::flat_buffer buffer;  // bytes read past the end of a response
     std::uint64_t idle_epoch = 0;      // changes each time the connection leaves the idle pool
 
 private:
-    std::variant<tcp_stream, tls_stream> stream_;
+    std::variant<PlainStream, TlsStream> stream_;
 };
 
 struct BackendTarget {
@@ -79,6 +98,7 @@ std::string host_header(const BackendTarget& t);
 struct ServerRuntime {
     std::string service;
     BackendTarget target;
+    std::string host_field;  // host_header(target), rendered once
     HealthCheck health;
     Timeouts timeouts;  // of the snapshot that last configured it (health checks)
     ServerState state;

@@ -1,11 +1,13 @@
 #include "forward.hpp"
 
+#include "http_render.hpp"
+
 #include <mics/log.hpp>
 
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/rfc7230.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include <algorithm>
@@ -20,10 +22,23 @@ namespace http = beast::http;
 namespace {
 
 constexpr std::size_t kChunk = 8 * 1024;  // relay buffer; small on purpose (many held connections)
+// One read for a response head: Exchange's are a few hundred bytes, and a
+// small EAS body usually arrives in the same segment.
+constexpr std::size_t kHeadRead = 4 * 1024;
 constexpr int kMaxRedirects = 3;
 
-// Hop-by-hop headers (RFC 7230 §6.1) and those the Connection header names:
-// they describe one connection and must not cross the proxy.
+bool is_stale_connection_error(const boost::system::error_code& ec) {
+    return ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
+           ec == net::error::broken_pipe || ec == net::ssl::error::stream_truncated;
+}
+
+std::string_view query_of(std::string_view target) {
+    auto q = target.find('?');
+    return q == std::string_view::npos ? std::string_view() : target.substr(q);
+}
+
+// Hop-by-hop fields must not reach the device (streaming path; the common
+// path filters while rendering).
 template <class Fields>
 void strip_hop_by_hop(Fields& f) {
     std::vector<std::string> named;
@@ -35,29 +50,26 @@ void strip_hop_by_hop(Fields& f) {
         f.erase(field);
 }
 
-bool is_stale_connection_error(const boost::system::error_code& ec) {
-    return ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
-           ec == net::error::broken_pipe || ec == net::ssl::error::stream_truncated;
-}
-
-std::string query_of(std::string_view target) {
-    auto q = target.find('?');
-    return q == std::string_view::npos ? std::string() : std::string(target.substr(q));
-}
-
 }  // namespace
 
-Forward::Forward(DeviceStream& device, beast::flat_buffer& device_buffer, SessionShared& shared,
-                 ForwardRequest request, std::function<void(ForwardResult)> done)
-    : device_(device), device_buffer_(device_buffer), shared_(shared), in_(std::move(request)),
-      done_(std::move(done)) {}
+// State for a body relayed piece by piece; allocated only then, so a held
+// Ping's Forward does not carry a serializer.
+struct Forward::Streaming {
+    explicit Streaming(http::response<http::buffer_body>& res) : serializer(res), chunk(new char[kChunk]) {}
+    http::response_serializer<http::buffer_body> serializer;
+    std::unique_ptr<char[]> chunk;
+};
+
+Forward::Forward(DeviceStream& device, SessionShared& shared, ForwardRequest request,
+                 std::function<void(ForwardResult)> done)
+    : device_(device), shared_(shared), in_(std::move(request)), done_(std::move(done)) {}
+
+Forward::~Forward() = default;
 
 void Forward::start() {
     service_ = shared_.backends.service(in_.service->name);
     if (!service_ || service_->servers.empty())
         return fail_local(503, "no ActiveSync server configured\n", 60);
-    prepare_request();
-    watch_device();
     ++shared_.counters.proxied_requests;
     if (in_.ping) ++shared_.counters.pings_total;
     // A user a 451 sent elsewhere goes straight there (until that fails).
@@ -70,25 +82,11 @@ void Forward::start() {
     next_server();
 }
 
-void Forward::prepare_request() {
-    auto& req = in_.req;
-    std::string original_host(req[http::field::host]);
-    strip_hop_by_hop(req);
-    req.erase(http::field::transfer_encoding);  // the body is whole; prepare_payload sets Content-Length
-    if (!original_host.empty()) req.set("X-Forwarded-Host", original_host);
-    std::string xff(req["X-Forwarded-For"]);
-    req.set("X-Forwarded-For", xff.empty() ? in_.client_ip : xff + ", " + in_.client_ip);
-    req.set("X-Forwarded-Proto", "https");
-    req.version(11);
-    req.keep_alive(true);
-    req.prepare_payload();
-    target_path_ = std::string(req.target());
-}
-
 void Forward::next_server() {
     const auto& cfg = *in_.config;
-    std::vector<const ServerState*> states;
-    states.reserve(service_->servers.size());
+    // One io_context per thread: a scratch vector instead of one per request.
+    static thread_local std::vector<const ServerState*> states;
+    states.clear();
     for (const auto& s : service_->servers) states.push_back(&s->state);
     if (tried_.size() != states.size()) tried_.resize(states.size(), false);
     bool first = std::none_of(tried_.begin(), tried_.end(), [](bool b) { return b; });
@@ -148,14 +146,43 @@ void Forward::on_connect(std::string error, std::unique_ptr<BackendConn> conn) {
 }
 
 void Forward::send() {
-    const BackendTarget& t = server_ ? server_->target : location_->target;
-    in_.req.set(http::field::host, host_header(t));
-    in_.req.target(location_ ? location_->path + query_of(target_path_) : target_path_);
+    out_.clear();
+    out_pos_ = 0;
+    std::string_view target = in_.req.target();
+    if (location_) {
+        std::string t = location_->path;
+        t.append(query_of(target));
+        render_backend_request(out_, in_.req, t, host_header(location_->target), in_.client_ip);
+    } else {
+        render_backend_request(out_, in_.req, target, server_->host_field, in_.client_ip);
+    }
     conn_->expires_after(in_.config->timeouts.socket);
-    conn_->visit([self = shared_from_this()](auto& stream) {
-        http::async_write(stream, self->in_.req,
-                          [self](error_code ec, std::size_t) { self->on_sent(ec); });
-    });
+    write_backend();
+}
+
+// Non-blocking writes until done; a wait only when the socket is full.
+void Forward::write_backend() {
+    while (out_pos_ < out_.size()) {
+        error_code ec;
+        std::size_t n = conn_->write_some_now(out_.data() + out_pos_, out_.size() - out_pos_, ec);
+        if (ec == net::error::would_block || ec == net::error::try_again) {
+            auto resume = [self = shared_from_this()](error_code wec) {
+                if (wec || self->aborted_) return self->on_sent(wec ? wec : net::error::operation_aborted);
+                self->write_backend();
+            };
+            if (ec == net::error::would_block)
+                conn_->async_wait_writable(std::move(resume));
+            else
+                conn_->async_wait_readable(std::move(resume));
+            return;
+        }
+        if (ec) return on_sent(ec);
+        out_pos_ += n;
+    }
+    // A held Ping keeps no copy of its request text (the message itself
+    // stays, for a retry on a fresh connection).
+    if (in_.ping) std::string().swap(out_);
+    on_sent({});
 }
 
 void Forward::on_sent(error_code ec) {
@@ -179,16 +206,44 @@ void Forward::read_header() {
     // Streamed, never held whole, so no limit. Not boost::none: Beast 1.74
     // compares the Content-Length against the optional and none always loses.
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    // A response to HEAD has a Content-Length but no body.
+    if (in_.req.method() == http::verb::head) parser_->skip(true);
     const auto& t = in_.config->timeouts;
     conn_->expires_after(in_.long_poll ? t.held : t.response);
     if (in_.ping) {
         holding_ping_ = true;
         ++shared_.counters.ping_held;
     }
-    conn_->visit([self = shared_from_this()](auto& stream) {
-        http::async_read_header(stream, self->conn_->buffer, *self->parser_,
-                                [self](error_code ec, std::size_t) { self->on_header(ec); });
-    });
+    read_backend();
+}
+
+void Forward::read_backend() {
+    if (in_.ping && conn_->buffer.size() == 0) {
+        // Held for minutes: wait for the answer without a read buffer.
+        return conn_->async_wait_readable([self = shared_from_this()](error_code ec) {
+            if (ec) return self->on_header(ec);
+            std::size_t n = self->conn_->read_some_now(self->conn_->buffer.prepare(kHeadRead).data(), kHeadRead, ec);
+            if (ec == net::error::would_block) return self->read_backend();
+            self->on_backend_read(ec, n);
+        });
+    }
+    conn_->async_read_some(conn_->buffer.prepare(kHeadRead),
+                           [self = shared_from_this()](error_code ec, std::size_t n) { self->on_backend_read(ec, n); });
+}
+
+void Forward::on_backend_read(error_code ec, std::size_t n) {
+    if (ec) {
+        // As Beast's read: EOF inside a message is partial_message.
+        if ((ec == net::error::eof || ec == net::ssl::error::stream_truncated) && parser_->got_some())
+            parser_->put_eof(ec);
+        return on_header(ec);
+    }
+    conn_->buffer.commit(n);
+    std::size_t used = parser_->put(conn_->buffer.data(), ec);
+    conn_->buffer.consume(used);
+    if (ec == http::error::need_more) return read_backend();
+    if (!ec && !parser_->is_header_done()) return read_backend();
+    on_header(ec);
 }
 
 void Forward::on_header(error_code ec) {
@@ -237,84 +292,72 @@ bool Forward::follow_451() {
     return true;
 }
 
-void Forward::watch_device() {
-    if (watching_ || aborted_) return;
-    watching_ = true;
-    // Bytes OpenSSL already holds raise no readiness event: look now.
-    if (device_.has_pending())
-        return net::post(device_.get_executor(), [self = shared_from_this()] { self->on_device_readable({}); });
-    device_.socket().async_wait(net::socket_base::wait_read,
-                                [self = shared_from_this()](error_code ec) { self->on_device_readable(ec); });
-}
-
-void Forward::stop_watching() {
-    if (!watching_) return;
-    watching_ = false;
-    // Only the watch waits on the device socket now; a completion already
-    // queued finds watching_ false and does nothing.
-    device_.cancel();
-}
-
-void Forward::on_device_readable(error_code ec) {
-    if (!watching_ || aborted_ || finished_) return;
-    if (!ec) {
-        char byte = 0;
-        switch (device_.probe_byte(byte)) {
-        case TlsStream::Probe::again:
-            watching_ = false;
-            return watch_device();
-        case TlsStream::Probe::byte: {
-            // Pipelining is legal HTTP/1.1: keep the byte for the next
-            // request's parse, and stop watching (the device is there).
-            watching_ = false;
-            auto dst = device_buffer_.prepare(1);
-            *static_cast<char*>(dst.data()) = byte;
-            device_buffer_.commit(1);
-            return;
-        }
-        case TlsStream::Probe::stuck:
-            watching_ = false;
-            return;
-        case TlsStream::Probe::closed:
-            break;
-        }
-    }
-    // EOF, close_notify, reset: the device is gone. Its answer has nowhere
-    // to go, so do not keep the server's connection busy for it (nor give
-    // it back to the pool: the server still owes a response on it).
-    watching_ = false;
-    ++shared_.counters.device_gone;
-    // A back-end operation (connect, write or read) is always pending while
-    // we watch; its completion sees aborted_ and finishes with the device
-    // connection marked unusable.
-    abort();
-}
-
 void Forward::relay() {
-    stop_watching();
+    responding_ = true;
     auto& res = parser_->get();
-    strip_hop_by_hop(res);
+    status_ = res.result_int();
     // A body delimited by the server closing cannot be delimited for the
     // device either: it ends with the device connection.
     bool keep_alive = in_.device_keep_alive && !shared_.draining && !parser_->need_eof();
     in_.device_keep_alive = keep_alive;
-    res.version(11);
-    res.keep_alive(keep_alive);
-    header_sent_ = true;
-    serializer_.emplace(res);
-    if (parser_->is_done()) {
-        res.body().data = nullptr;
-        res.body().size = 0;
-        res.body().more = false;
-        return relay_write();
+    auto length = parser_->content_length();
+    bool whole = parser_->is_done() ||
+                 (length && !parser_->chunked() && conn_->buffer.size() >= *length);
+    if (!whole) return stream_body();
+
+    // The whole response is here: one buffer, one write; the back-end
+    // connection is free already.
+    std::size_t body = parser_->is_done() ? 0 : static_cast<std::size_t>(*length);
+    out_.clear();
+    out_pos_ = 0;
+    render_response_head(out_, res, keep_alive);
+    const char* data = static_cast<const char*>(conn_->buffer.data().data());
+    out_.append(data, body);
+    conn_->buffer.consume(body);
+    ++shared_.counters.proxied_responses;
+    if (server_ && parser_->keep_alive())
+        shared_.backends.put_idle(server_, std::move(conn_), in_.config->limits.backend_idle_per_server);
+    conn_.reset();
+    parser_.reset();
+    device_.expires_after(in_.config->timeouts.socket);
+    write_device();
+}
+
+void Forward::write_device() {
+    while (out_pos_ < out_.size()) {
+        error_code ec;
+        std::size_t n = device_.write_some_now(out_.data() + out_pos_, out_.size() - out_pos_, ec);
+        if (ec == net::error::would_block || ec == net::error::try_again) {
+            auto resume = [self = shared_from_this()](error_code wec) {
+                if (wec || self->aborted_) return self->finish({true, false, false, self->status_, {}, 0});
+                self->write_device();
+            };
+            if (ec == net::error::would_block)
+                device_.async_wait_writable(std::move(resume));
+            else
+                device_.async_wait_readable(std::move(resume));
+            return;
+        }
+        if (ec) return finish({true, false, false, status_, {}, 0});
+        out_pos_ += n;
     }
-    chunk_ = std::make_unique<char[]>(kChunk);
+    finish({true, true, in_.device_keep_alive, status_, {}, 0});
+}
+
+// Chunked, close-delimited, or a body larger than what came with the head:
+// Beast's parser and serializer, 8 KiB at a time.
+void Forward::stream_body() {
+    auto& res = parser_->get();
+    strip_hop_by_hop(res);
+    res.version(11);
+    res.keep_alive(in_.device_keep_alive);
+    streaming_ = std::make_unique<Streaming>(res);
     relay_read();
 }
 
 void Forward::relay_read() {
     auto& body = parser_->get().body();
-    body.data = chunk_.get();
+    body.data = streaming_->chunk.get();
     body.size = kChunk;
     conn_->expires_after(in_.config->timeouts.socket);
     conn_->visit([self = shared_from_this()](auto& stream) {
@@ -327,15 +370,15 @@ void Forward::on_body(error_code ec) {
     if (ec == http::error::need_buffer) ec = {};
     if (aborted_) return finish({true, false, false, 0, {}, 0});
     if (ec) {
-        // Part of the response is already with the device: all we can do is close.
+        // Part of the response may be with the device already: all we can do is close.
         ++shared_.counters.backend_errors;
         if (server_) server_failed("response body: " + ec.message());
-        return finish({true, false, false, parser_->get().result_int(), {}, 0});
+        return finish({true, false, false, status_, {}, 0});
     }
     auto& body = parser_->get().body();
     std::size_t got = kChunk - body.size;
     if (got == 0 && !parser_->is_done()) return relay_read();  // e.g. only a chunk header arrived
-    body.data = chunk_.get();
+    body.data = streaming_->chunk.get();
     body.size = got;
     body.more = !parser_->is_done();
     relay_write();
@@ -343,15 +386,14 @@ void Forward::on_body(error_code ec) {
 
 void Forward::relay_write() {
     device_.expires_after(in_.config->timeouts.socket);
-    http::async_write(device_, *serializer_,
+    http::async_write(device_, streaming_->serializer,
                       [self = shared_from_this()](error_code ec, std::size_t) { self->on_device_write(ec); });
 }
 
 void Forward::on_device_write(error_code ec) {
     if (ec == http::error::need_buffer) ec = {};
-    unsigned status = parser_->get().result_int();
-    if (ec || aborted_) return finish({true, false, false, status, {}, 0});
-    if (!serializer_->is_done()) {
+    if (ec || aborted_) return finish({true, false, false, status_, {}, 0});
+    if (!streaming_->serializer.is_done()) {
         if (!parser_->is_done()) return relay_read();
         auto& body = parser_->get().body();
         body.data = nullptr;
@@ -362,8 +404,8 @@ void Forward::on_device_write(error_code ec) {
     ++shared_.counters.proxied_responses;
     if (server_ && conn_ && parser_->keep_alive() && parser_->is_done())
         shared_.backends.put_idle(server_, std::move(conn_), in_.config->limits.backend_idle_per_server);
-    chunk_.reset();
-    finish({true, true, in_.device_keep_alive, status, {}, 0});
+    streaming_.reset();
+    finish({true, true, in_.device_keep_alive, status_, {}, 0});
 }
 
 void Forward::server_failed(const std::string& why) {
@@ -386,7 +428,6 @@ void Forward::fail_local(unsigned status, std::string_view body, int retry_after
 void Forward::finish(ForwardResult r) {
     if (finished_) return;
     finished_ = true;
-    stop_watching();
     if (holding_ping_) {
         holding_ping_ = false;
         --shared_.counters.ping_held;
@@ -395,6 +436,16 @@ void Forward::finish(ForwardResult r) {
     auto done = std::move(done_);
     done_ = nullptr;
     if (done) done(r);
+}
+
+void Forward::device_gone() {
+    if (aborted_ || finished_ || responding_) return;
+    ++shared_.counters.device_gone;
+    // A back-end operation (connect, write or read) is always pending until
+    // the response starts; its completion sees aborted_ and finishes with the
+    // device connection marked unusable. Closing the socket here is what
+    // tells the server; the connection never returns to the pool.
+    abort();
 }
 
 void Forward::abort() {

@@ -1,15 +1,19 @@
 // One device request forwarded to an ActiveSync back end: pick a server,
 // connect (or reuse a kept-alive connection), send, wait for the response
 // headers (long for Ping/Sync), follow a 451 when the service says so, then
-// stream the response to the device through one small buffer.
+// relay the response to the device.
 //
-// While no response byte has gone to the device, the device side is watched
-// too (a one-byte TLS read, no buffer of its own): a device that closes or
-// resets its connection ends the request at once, and the back-end
-// connection is closed rather than kept busy until the server answers a
-// held Ping (up to an hour). A device that sends data meanwhile is
-// pipelining: that byte goes to the session's buffer for the next request
-// and the watch stops.
+// The common case costs one send and one receive upstream and one SSL_write
+// to the device: the request is rendered into one buffer and written with a
+// non-blocking call (a wait only if the socket is full); a response whose
+// Content-Length body arrived with its head goes out as one buffer too, and
+// its back-end connection returns to the pool before the device write.
+// Anything else (chunked, close-delimited, larger bodies) is streamed
+// through an 8 KiB buffer with Beast's parser and serializer.
+//
+// The session watches the device meanwhile and calls device_gone() when it
+// leaves before the response starts: the back-end connection is then
+// closed, not pooled (the server still owes a response on it).
 //
 // Lifetime: owned by its pending handler (shared_from_this), like a session;
 // it holds the session alive through `done`, which it calls exactly once.
@@ -21,10 +25,8 @@
 #include "backends.hpp"
 #include "session_shared.hpp"
 
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <functional>
@@ -58,25 +60,36 @@ class Forward : public std::enable_shared_from_this<Forward> {
 public:
     using DeviceStream = TlsStream;
 
-    // `device_buffer`: the session's read buffer, where a pipelined byte goes.
-    Forward(DeviceStream& device, boost::beast::flat_buffer& device_buffer, SessionShared& shared,
-            ForwardRequest request, std::function<void(ForwardResult)> done);
+    Forward(DeviceStream& device, SessionShared& shared, ForwardRequest request,
+            std::function<void(ForwardResult)> done);
+    ~Forward();
     void start();
     // The session is being aborted: close the back-end side now.
     void abort();
+    // The device closed or reset its connection before the response started.
+    void device_gone();
+    // The response (relayed or local) has started: the device connection is
+    // ours to write, no longer to watch.
+    bool responding() const { return responding_ || finished_; }
 
 private:
     using error_code = boost::system::error_code;
+    struct Streaming;
 
     void next_server();
     void connect(const BackendTarget& target);
     void on_connect(std::string error, std::unique_ptr<BackendConn> conn);
     void send();
+    void write_backend();
     void on_sent(error_code ec);
     void read_header();
+    void read_backend();
+    void on_backend_read(error_code ec, std::size_t n);
     void on_header(error_code ec);
     bool follow_451();
     void relay();
+    void write_device();
+    void stream_body();
     void relay_read();
     void on_body(error_code ec);
     void relay_write();
@@ -84,13 +97,8 @@ private:
     void finish(ForwardResult r);
     void fail_local(unsigned status, std::string_view body, int retry_after_s = 0);
     void server_failed(const std::string& why);
-    void prepare_request();
-    void watch_device();
-    void on_device_readable(error_code ec);
-    void stop_watching();
 
     DeviceStream& device_;
-    boost::beast::flat_buffer& device_buffer_;
     SessionShared& shared_;
     ForwardRequest in_;
     std::function<void(ForwardResult)> done_;
@@ -101,18 +109,19 @@ private:
     std::vector<bool> tried_;
     std::unique_ptr<BackendConn> conn_;
     bool reused_ = false;
-    bool prepared_ = false;
     bool aborted_ = false;
     bool finished_ = false;
-    bool header_sent_ = false;
+    bool responding_ = false;
     bool holding_ping_ = false;
-    bool watching_ = false;  // a device watch is armed and its result still wanted
     int redirects_ = 0;
-    std::string target_path_;  // path the request goes to (a 451 location changes it)
+    unsigned status_ = 0;  // of the response being relayed
 
+    // The request rendered for the back end, then the response head (and
+    // body) for the device; written from out_pos_. Empty while a Ping is held.
+    std::string out_;
+    std::size_t out_pos_ = 0;
     std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
-    std::optional<boost::beast::http::response_serializer<boost::beast::http::buffer_body>> serializer_;
-    std::unique_ptr<char[]> chunk_;  // relay buffer, only while streaming a body
+    std::unique_ptr<Streaming> streaming_;  // only for bodies relayed piecewise
 };
 
 }  // namespace sentryd

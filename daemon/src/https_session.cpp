@@ -1,27 +1,33 @@
 #include "https_session.hpp"
 
 #include "forward.hpp"
+#include "http_render.hpp"
 #include "sentryd/router.hpp"
 
 #include <mics/log.hpp>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/status.hpp>
 
+#include <charconv>
 #include <cstdlib>
 #include <ctime>
 
 namespace sentryd {
 
+namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = boost::asio::ssl;
 
 namespace {
+
+// Room offered to one SSL_read of a request; the buffer is released again
+// when the connection idles.
+constexpr std::size_t kReadSize = 4 * 1024;
 
 std::string http_date() {
     char buf[64];
@@ -39,9 +45,9 @@ std::string http_date() {
 // so a truncation attack cannot shorten a message without the parser
 // noticing.
 bool is_normal_ending(const boost::system::error_code& ec) {
-    return ec == http::error::end_of_stream || ec == boost::asio::error::operation_aborted ||
-           ec == ssl::error::stream_truncated || ec == boost::asio::error::eof ||
-           ec == boost::asio::error::connection_reset || ec == beast::error::timeout;
+    return ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+           ec == ssl::error::stream_truncated || ec == net::error::eof || ec == net::error::connection_reset ||
+           ec == beast::error::timeout;
 }
 
 }  // namespace
@@ -63,7 +69,7 @@ HttpsSession::~HttpsSession() {
 void HttpsSession::start() {
     auto& limits = shared_.config.current()->limits;
     stream_.expires_after(limits.handshake_timeout);
-    stream_.async_handshake(beast::bind_front_handler(&HttpsSession::on_handshake, shared_from_this()));
+    stream_.async_handshake([self = shared_from_this()](error_code ec) { self->on_handshake(ec); });
 }
 
 void HttpsSession::on_handshake(error_code ec) {
@@ -83,13 +89,116 @@ void HttpsSession::do_read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(limits.header_limit));
     parser_->body_limit(limits.body_limit);
+    parser_->eager(true);
     state_ = State::reading;
     stream_.expires_after(config_->timeouts.request);
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&HttpsSession::on_read, shared_from_this()));
+    if (buffer_.size() > 0 || readable_) {
+        // Bytes are here already (pipelined): parse them from the loop, not
+        // from inside the previous request's completion, so a long pipeline
+        // does not nest calls.
+        readable_ = false;
+        return net::post(stream_.get_executor(), [self = shared_from_this()] {
+            if (self->state_ == State::reading) self->read_request();
+        });
+    }
+    wait_readable();
 }
 
-void HttpsSession::on_read(error_code ec, std::size_t) {
+void HttpsSession::wait_readable() {
+    // Still pending from the forward that just ended: that is our wait.
+    if (wait_pending_) return;
+    wait_pending_ = true;
+    stream_.async_wait_readable([self = shared_from_this()](error_code ec) { self->on_readable(ec); });
+}
+
+void HttpsSession::on_readable(error_code ec) {
+    wait_pending_ = false;
+    switch (state_) {
+    case State::handshake:
+    case State::closing:
+    case State::closed:
+        return;
+    case State::reading:
+        if (ec) return on_read_error(ec);
+        return read_request();
+    case State::forwarding:
+        if (forward_ && !forward_->responding()) {
+            // The watch: the request is with a back end, the device should be silent.
+            if (ec) {
+                if (ec != net::error::operation_aborted) forward_->device_gone();
+                return;
+            }
+            char byte = 0;
+            switch (stream_.probe_byte(byte)) {
+            case TlsStream::Probe::again:  // a TLS record without data
+                return wait_readable();
+            case TlsStream::Probe::byte: {
+                // Pipelining is legal HTTP/1.1: the next request waits in
+                // buffer_ (OpenSSL holds the rest of its record), and the
+                // watch ends here, so this device is noticed again only when
+                // the server answers.
+                auto room = buffer_.prepare(1);
+                *static_cast<char*>(room.data()) = byte;
+                buffer_.commit(1);
+                return;
+            }
+            case TlsStream::Probe::stuck:
+                return;
+            case TlsStream::Probe::closed:
+                return forward_->device_gone();
+            }
+            return;
+        }
+        [[fallthrough]];
+    case State::writing:
+        // A response is being written: read (or see the EOF) after it.
+        if (ec != net::error::operation_aborted) readable_ = true;
+        return;
+    }
+}
+
+void HttpsSession::read_request() {
+    for (;;) {
+        if (buffer_.size() > 0) {
+            error_code ec;
+            std::size_t used = parser_->put(buffer_.data(), ec);
+            buffer_.consume(used);
+            if (ec == http::error::need_more)
+                ec = {};
+            else if (ec)
+                return on_read_error(ec);
+            else if (parser_->is_done())
+                return on_request();
+            else if (used > 0)
+                continue;
+        }
+        error_code ec;
+        auto room = buffer_.prepare(kReadSize);
+        std::size_t n = stream_.read_some_now(room.data(), room.size(), ec);
+        if (ec == net::error::would_block) return wait_readable();
+        if (ec == net::error::try_again) {
+            return stream_.async_wait_writable([self = shared_from_this()](error_code wec) {
+                if (self->state_ != State::reading) return;
+                if (wec) return self->on_read_error(wec);
+                self->read_request();
+            });
+        }
+        if (ec) {
+            // As Beast's read: EOF between messages ends the connection,
+            // inside one it is a truncated message.
+            if (ec == net::error::eof || ec == ssl::error::stream_truncated) {
+                if (parser_->got_some())
+                    parser_->put_eof(ec);
+                else
+                    ec = http::error::end_of_stream;
+            }
+            return on_read_error(ec);
+        }
+        buffer_.commit(n);
+    }
+}
+
+void HttpsSession::on_read_error(error_code ec) {
     if (state_ == State::closed) return;
     // Order matters: end_of_stream and partial_message share the parser's
     // error category with real syntax errors but are the peer going away.
@@ -97,16 +206,16 @@ void HttpsSession::on_read(error_code ec, std::size_t) {
     if (ec == http::error::partial_message) return;
     if (ec == http::error::header_limit)
         return respond(431, "request header too large\n", 0, false, 11, false);
-    if (ec == http::error::body_limit)
-        return respond(413, "request body too large\n", 0, false, 11, false);
-    if (ec == boost::asio::error::operation_aborted) return do_close();  // drain
-    if (ec && ec.category() == http::make_error_code(http::error::bad_target).category())
+    if (ec == http::error::body_limit) return respond(413, "request body too large\n", 0, false, 11, false);
+    if (ec == net::error::operation_aborted) return do_close();  // drain
+    if (ec.category() == http::make_error_code(http::error::bad_target).category())
         return respond(400, "bad request\n", 0, false, 11, false);
-    if (ec) {
-        if (!is_normal_ending(ec)) mics::log(mics::LogLevel::debug, "read: " + ec.message());
-        return;  // timeout or reset: the peer is gone, just drop the socket
-    }
+    if (!is_normal_ending(ec)) mics::log(mics::LogLevel::debug, "read: " + ec.message());
+    // Timeout or reset: the peer is gone; with nothing pending the session
+    // ends and the socket closes.
+}
 
+void HttpsSession::on_request() {
     const auto& req = parser_->get();
     Decision d = decide(req.method_string(), req.target(), *config_, req["MS-ASProtocolVersion"],
                         req[http::field::host]);
@@ -114,8 +223,7 @@ void HttpsSession::on_read(error_code ec, std::size_t) {
     if (d.service && !admit_device(d)) return;  // the gate answered
     if (d.service) return forward(d);
     bool keep_alive = req.keep_alive() && !shared_.draining;
-    respond(d.status, d.body, d.retry_after_s, req.method() == http::verb::head, req.version(),
-            keep_alive);
+    respond(d.status, d.body, d.retry_after_s, req.method() == http::verb::head, req.version(), keep_alive);
 }
 
 // Looks the device up before anything goes to a back end. Returns false
@@ -162,33 +270,65 @@ void HttpsSession::respond(unsigned status, std::string_view body, int retry_aft
                            unsigned version, bool keep_alive, bool wbxml) {
     shared_.counters.record_response(status);
     keep_alive_ = keep_alive;
-    res_.emplace(static_cast<http::status>(status), version);
+    out_status_ = status;
+    char num[24];
+    out_.clear();
+    out_pos_ = 0;
+    out_.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+    out_.append(num, std::to_chars(num, num + sizeof num, status).ptr);
+    out_.push_back(' ');
+    out_.append(http::obsolete_reason(static_cast<http::status>(status)));
+    out_.append("\r\n");
     // No version in Server: it only helps an attacker pick an exploit.
-    res_->set(http::field::server, "sentry");
-    res_->set(http::field::date, http_date());
-    res_->set(http::field::content_type, wbxml ? "application/vnd.ms-sync.wbxml" : "text/plain; charset=utf-8");
-    if (retry_after_s > 0) res_->set(http::field::retry_after, std::to_string(retry_after_s));
-    res_->body().assign(body.data(), body.size());
-    res_->keep_alive(keep_alive);
-    res_->prepare_payload();
+    append_field(out_, "Server", "sentry");
+    append_field(out_, "Date", http_date());
+    append_field(out_, "Content-Type", wbxml ? "application/vnd.ms-sync.wbxml" : "text/plain; charset=utf-8");
+    if (retry_after_s > 0)
+        append_field(out_, "Retry-After",
+                     std::string_view(num, std::to_chars(num, num + sizeof num, retry_after_s).ptr - num));
     // HEAD: same headers (incl. Content-Length) as GET would have, no body.
-    if (head) res_->body().clear();
+    append_field(out_, "Content-Length",
+                 std::string_view(num, std::to_chars(num, num + sizeof num, body.size()).ptr - num));
+    if (version == 10 && keep_alive) out_.append("Connection: keep-alive\r\n");
+    if (version != 10 && !keep_alive) out_.append("Connection: close\r\n");
+    out_.append("\r\n");
+    if (!head) out_.append(body);
     parser_.reset();
 
     state_ = State::writing;
     stream_.expires_after(config_ ? config_->timeouts.socket : shared_.config.current()->timeouts.socket);
-    http::async_write(stream_, *res_,
-                      beast::bind_front_handler(&HttpsSession::on_write, shared_from_this()));
+    write_out();
 }
 
-void HttpsSession::on_write(error_code ec, std::size_t n) {
-    if (state_ == State::closed) return;
-    if (res_) device_done(static_cast<unsigned>(res_->result_int()), ec ? 0 : n, false);
-    if (ec) {
-        if (!is_normal_ending(ec)) mics::log(mics::LogLevel::debug, "write: " + ec.message());
-        return;
+void HttpsSession::write_out() {
+    while (out_pos_ < out_.size()) {
+        error_code ec;
+        std::size_t n = stream_.write_some_now(out_.data() + out_pos_, out_.size() - out_pos_, ec);
+        if (ec == net::error::would_block || ec == net::error::try_again) {
+            auto resume = [self = shared_from_this()](error_code wec) {
+                if (self->state_ != State::writing) return;
+                if (wec) {
+                    self->device_done(self->out_status_, 0, false);
+                    if (!is_normal_ending(wec)) mics::log(mics::LogLevel::debug, "write: " + wec.message());
+                    return;
+                }
+                self->write_out();
+            };
+            if (ec == net::error::would_block)
+                stream_.async_wait_writable(std::move(resume));
+            else
+                stream_.async_wait_readable(std::move(resume));
+            return;
+        }
+        if (ec) {
+            device_done(out_status_, 0, false);
+            if (!is_normal_ending(ec)) mics::log(mics::LogLevel::debug, "write: " + ec.message());
+            return;
+        }
+        out_pos_ += n;
     }
-    res_.reset();
+    device_done(out_status_, out_.size(), false);
+    std::string().swap(out_);  // local answers are rare; hold no memory for them
     next_request();
 }
 
@@ -222,10 +362,17 @@ void HttpsSession::forward(const Decision& d) {
     // The back end sets the pace now (a Ping may be held for many minutes);
     // Forward puts a deadline on every device write itself.
     stream_.expires_never();
-    forward_ = std::make_shared<Forward>(
-        stream_, buffer_, shared_, std::move(fr),
-        [self = shared_from_this()](ForwardResult r) { self->on_forwarded(r); });
-    forward_->start();
+    // Watch the device meanwhile (on_readable). Armed before start(): the
+    // forward may end inside it. A request the back end may hold for
+    // minutes keeps no read buffer.
+    if (buffer_.size() == 0) {
+        if (d.long_poll) buffer_.shrink_to_fit();
+        wait_readable();
+    }
+    auto f = std::make_shared<Forward>(stream_, shared_, std::move(fr),
+                                       [self = shared_from_this()](ForwardResult r) { self->on_forwarded(r); });
+    forward_ = f;
+    f->start();
 }
 
 void HttpsSession::on_forwarded(const ForwardResult& r) {
@@ -249,19 +396,20 @@ void HttpsSession::do_close() {
     if (state_ == State::closing || state_ == State::closed) return;
     state_ = State::closing;
     stream_.expires_after(shared_.config.current()->timeouts.socket);
-    stream_.async_shutdown(beast::bind_front_handler(&HttpsSession::on_shutdown, shared_from_this()));
+    stream_.async_shutdown([self = shared_from_this()](error_code ec) { self->on_shutdown(ec); });
 }
 
 void HttpsSession::on_shutdown(error_code) {
-    // Whatever the peer did with close_notify, we are done with it.
+    // Whatever the peer did with close_notify, we are done with it; closing
+    // also ends a readiness wait still pending.
     state_ = State::closed;
+    stream_.close();
 }
 
 void HttpsSession::drain() {
     // Idle = waiting for the first byte of the next request.
-    if (state_ == State::reading && parser_ && !parser_->got_some() && buffer_.size() == 0)
-        stream_.cancel();
-    // handshake/reading with data/writing: on_handshake/on_write see draining.
+    if (state_ == State::reading && parser_ && !parser_->got_some() && buffer_.size() == 0) stream_.cancel();
+    // handshake/reading with data/writing: on_handshake/next_request see draining.
 }
 
 void HttpsSession::abort() {

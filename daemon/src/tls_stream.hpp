@@ -8,7 +8,10 @@
 // It models Beast's AsyncReadStream/AsyncWriteStream (get_executor,
 // async_read_some, async_write_some) plus handshake/shutdown, and carries
 // one deadline like beast::tcp_stream: when it passes, the pending (or next)
-// operation fails with beast::error::timeout.
+// operation fails with beast::error::timeout. The hot path (sessions and
+// Forward) skips the composed operations: it calls read_some_now /
+// write_some_now, which never block, and waits for the socket only when
+// they say would_block.
 //
 // State lives in a shared Impl: operations and the deadline hold it, so the
 // wrapper may be destroyed with operations outstanding (they then fail with
@@ -21,6 +24,7 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
+#include "deadline.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -51,9 +55,11 @@ public:
     socket_type& socket() { return impl_->socket; }
     SSL* native_handle() { return impl_->ssl; }
 
-    // Deadline for the pending and following operations.
-    void expires_after(std::chrono::steady_clock::duration d);
-    void expires_never();
+    // Deadline for the pending and following operations (lazy: a clock read).
+    void expires_after(std::chrono::steady_clock::duration d) {
+        set_deadline(impl_, DeadlineState::clock::now() + d);
+    }
+    void expires_never() { set_deadline(impl_, DeadlineState::none); }
     // Cancels pending operations (they fail with operation_aborted).
     void cancel();
     // Closes the socket; pending operations fail.
@@ -71,6 +77,29 @@ public:
     // OpenSSL holds bytes already read from the socket (no readiness event
     // will announce them).
     bool has_pending() const { return SSL_has_pending(impl_->ssl) == 1; }
+
+    // One non-blocking SSL_read / SSL_write. ec = would_block: wait for the
+    // socket in the same direction (async_wait_readable / _writable), then
+    // call again; ec = try_again: OpenSSL needs the other direction first
+    // (a TLS 1.3 key update); eof / stream_truncated: the peer closed.
+    std::size_t read_some_now(void* data, std::size_t size, error_code& ec);
+    std::size_t write_some_now(const void* data, std::size_t size, error_code& ec);
+
+    // Completes (never inside this call) when reading may make progress:
+    // OpenSSL already holds bytes, or the socket is readable. Fails with
+    // beast::error::timeout once the deadline passes, operation_aborted on
+    // cancel().
+    template <class Handler>
+    void async_wait_readable(Handler&& handler) {
+        if (has_pending())
+            return boost::asio::post(impl_->socket.get_executor(),
+                                     [h = std::forward<Handler>(handler)]() mutable { h(error_code{}); });
+        wait(socket_type::wait_read, std::forward<Handler>(handler));
+    }
+    template <class Handler>
+    void async_wait_writable(Handler&& handler) {
+        wait(socket_type::wait_write, std::forward<Handler>(handler));
+    }
 
     template <class Handler>
     auto async_handshake(Handler&& handler) {
@@ -94,16 +123,22 @@ public:
 
 private:
     struct Impl {
-        Impl(socket_type&& s) : socket(std::move(s)), timer(socket.get_executor()) {}
+        Impl(socket_type&& s) : socket(std::move(s)), deadline(socket.get_executor()) {}
         ~Impl() {
             if (ssl) SSL_free(ssl);
         }
         socket_type socket;
-        boost::asio::steady_timer timer;
+        DeadlineState deadline;
         SSL* ssl = nullptr;
-        std::uint32_t tick = 0;  // which deadline is current
-        bool timed_out = false;
     };
+
+    template <class Handler>
+    void wait(socket_type::wait_type w, Handler&& handler) {
+        impl_->socket.async_wait(w, [impl = impl_, h = std::forward<Handler>(handler)](error_code ec) mutable {
+            if (impl->deadline.timed_out) ec = boost::beast::error::timeout;
+            h(ec);
+        });
+    }
 
     // Result of one OpenSSL call: done (ec, n), or wait for the socket.
     enum class Want { none, read, write };
@@ -205,7 +240,7 @@ private:
                 auto ex = impl->socket.get_executor();
                 return boost::asio::post(ex, std::move(self));
             }
-            if (impl->timed_out) return complete(self, boost::beast::error::timeout, 0);
+            if (impl->deadline.timed_out) return complete(self, boost::beast::error::timeout, 0);
             if (ec) return complete(self, ec, 0);
             if (!impl->socket.is_open()) return complete(self, boost::asio::error::bad_descriptor, 0);
             StepResult r = step(*impl);
