@@ -196,7 +196,7 @@ std::optional<RedirectLocation> parse_location(std::string_view url, bool verify
 }
 
 Backends::Backends(net::io_context& ioc, Counters& counters)
-    : ioc_(ioc), counters_(counters), tls_(ssl::context::tls_client) {
+    : ioc_(ioc), counters_(counters), tls_(ssl::context::tls_client), sweep_timer_(ioc) {
     SSL_CTX* native = tls_.native_handle();
     SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
     SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
@@ -210,6 +210,7 @@ Backends::~Backends() { stop(); }
 
 void Backends::stop() {
     stopped_ = true;
+    sweep_timer_.cancel();
     for (auto& [name, svc] : services_)
         for (auto& s : svc->servers) {
             s->removed = true;
@@ -285,20 +286,44 @@ std::unique_ptr<BackendConn> Backends::take_idle(ServerRuntime& s) {
         s.idle.pop_back();
         ++conn->idle_epoch;
         boost::system::error_code ec;
-        conn->socket().cancel(ec);  // the idle watch
+        if (conn->watched) conn->socket().cancel(ec);  // the idle watch
+        conn->watched = false;
         if (!ec && conn->socket().is_open()) return conn;
     }
     return nullptr;
 }
 
+// Under load a connection spends microseconds in the pool: arming a watch
+// (a syscall) and shrinking its buffer (a free, then a malloc when it is
+// taken) each time would cost more than the request. So the pool is swept
+// every kIdleSweep: connections still idle then get their watch and give
+// their buffer back. One taken before that and found closed by the server
+// is retried on a fresh connection (Forward: the stale-connection retry).
 void Backends::put_idle(const std::shared_ptr<ServerRuntime>& s, std::unique_ptr<BackendConn> conn,
                         std::size_t max_idle) {
     if (stopped_ || s->removed || conn->buffer.size() != 0 || max_idle == 0) return;
     if (s->idle.size() >= max_idle) s->idle.erase(s->idle.begin());  // drop the oldest
-    conn->buffer.shrink_to_fit();
     ++conn->idle_epoch;
     s->idle.push_back(std::move(conn));
-    watch_idle(s, *s->idle.back());
+    if (!sweep_armed_) {
+        sweep_armed_ = true;
+        sweep_timer_.expires_after(kIdleSweep);
+        sweep_timer_.async_wait([this](boost::system::error_code ec) {
+            sweep_armed_ = false;
+            if (!ec && !stopped_) sweep_idle();
+        });
+    }
+}
+
+void Backends::sweep_idle() {
+    for (auto& [name, svc] : services_)
+        for (auto& s : svc->servers)
+            for (auto& conn : s->idle) {
+                if (conn->watched) continue;
+                conn->watched = true;
+                conn->buffer.shrink_to_fit();
+                watch_idle(s, *conn);
+            }
 }
 
 // An idle connection that becomes readable was closed by the server (or

@@ -69,8 +69,9 @@ public:
     bool is_tls() const { return stream_.index() == 1; }
     TlsStream* tls() { return std::get_if<1>(&stream_); }
 
-    boost::beast::flat_buffer buffer;  // bytes read past the end of a response
+    boost::beast::flat_buffer buffer;  // read buffer; empty between responses
     std::uint64_t idle_epoch = 0;      // changes each time the connection leaves the idle pool
+    bool watched = false;              // in the pool with its close watch armed (Backends::sweep_idle)
 
 private:
     std::variant<PlainStream, TlsStream> stream_;
@@ -127,6 +128,8 @@ struct ServiceRuntime {
 class Backends {
 public:
     static constexpr std::size_t kMaxRedirects = 10000;
+    // How long a pooled connection may go unwatched (see put_idle).
+    static constexpr std::chrono::seconds kIdleSweep{2};
 
     Backends(boost::asio::io_context& ioc, Counters& counters);
     ~Backends();
@@ -159,11 +162,14 @@ private:
     void schedule_health(const std::shared_ptr<ServerRuntime>& s, Millis delay);
     void run_health(const std::shared_ptr<ServerRuntime>& s);
     void watch_idle(const std::shared_ptr<ServerRuntime>& s, BackendConn& conn);
+    void sweep_idle();
 
     boost::asio::io_context& ioc_;
     Counters& counters_;
     boost::asio::ssl::context tls_;
     std::map<std::string, std::shared_ptr<ServiceRuntime>> services_;
+    boost::asio::steady_timer sweep_timer_;
+    bool sweep_armed_ = false;
     bool stopped_ = false;
 };
 

@@ -9,11 +9,13 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/status.hpp>
 
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 
 namespace sentryd {
@@ -25,9 +27,15 @@ namespace ssl = boost::asio::ssl;
 
 namespace {
 
-// Room offered to one SSL_read of a request; the buffer is released again
-// when the connection idles.
-constexpr std::size_t kReadSize = 4 * 1024;
+// Requests are read into one buffer per thread (room for a whole TLS
+// record) and parsed from there; only what the parser leaves over (a
+// request split across records, a pipelined one) is copied to the
+// session's own buffer. So a session allocates nothing to read a request.
+constexpr std::size_t kScratch = 17 * 1024;
+char* scratch() {
+    alignas(64) static thread_local char buf[kScratch];
+    return buf;
+}
 
 std::string http_date() {
     char buf[64];
@@ -173,8 +181,8 @@ void HttpsSession::read_request() {
                 continue;
         }
         error_code ec;
-        auto room = buffer_.prepare(kReadSize);
-        std::size_t n = stream_.read_some_now(room.data(), room.size(), ec);
+        char* p = scratch();
+        std::size_t n = stream_.read_some_now(p, kScratch, ec);
         if (ec == net::error::would_block) return wait_readable();
         if (ec == net::error::try_again) {
             return stream_.async_wait_writable([self = shared_from_this()](error_code wec) {
@@ -194,8 +202,30 @@ void HttpsSession::read_request() {
             }
             return on_read_error(ec);
         }
-        buffer_.commit(n);
+        while (n > 0 && buffer_.size() == 0) {
+            std::size_t used = parser_->put(net::const_buffer(p, n), ec);
+            p += used;
+            n -= used;
+            if (ec == http::error::need_more) {
+                ec = {};
+                break;
+            }
+            if (ec) return on_read_error(ec);
+            if (parser_->is_done()) {
+                keep(p, n);
+                return on_request();
+            }
+            if (used == 0) break;
+        }
+        keep(p, n);
     }
+}
+
+void HttpsSession::keep(const char* p, std::size_t n) {
+    if (n == 0) return;
+    auto room = buffer_.prepare(n);
+    std::memcpy(room.data(), p, n);
+    buffer_.commit(n);
 }
 
 void HttpsSession::on_read_error(error_code ec) {
@@ -217,8 +247,18 @@ void HttpsSession::on_read_error(error_code ec) {
 
 void HttpsSession::on_request() {
     const auto& req = parser_->get();
-    Decision d = decide(req.method_string(), req.target(), *config_, req["MS-ASProtocolVersion"],
-                        req[http::field::host]);
+    // One pass over the fields instead of two keyed lookups (each a walk of
+    // Beast's case-insensitive tree).
+    std::string_view host, protocol_version;
+    for (const auto& f : req) {
+        if (f.name() == http::field::host) {
+            if (host.empty()) host = f.value();
+        } else if (f.name() == http::field::unknown && protocol_version.empty() &&
+                   beast::iequals(f.name_string(), "MS-ASProtocolVersion")) {
+            protocol_version = f.value();
+        }
+    }
+    Decision d = decide(req.method_string(), req.target(), *config_, protocol_version, host);
     if (d.malformed) ++shared_.counters.eas_malformed;
     if (d.service && !admit_device(d)) return;  // the gate answered
     if (d.service) return forward(d);

@@ -51,6 +51,7 @@ private:
     void wait_readable();
     void on_readable(error_code ec);
     void read_request();
+    void keep(const char* p, std::size_t n);
     void on_read_error(error_code ec);
     void on_request();
     void respond(unsigned status, std::string_view body, int retry_after_s, bool head, unsigned version,

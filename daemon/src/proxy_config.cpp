@@ -334,9 +334,20 @@ const ActiveSyncService* ProxyConfig::service_named(std::string_view name) const
 
 const ActiveSyncService* ProxyConfig::service_for_host(std::string_view host_header) const {
     if (!host_header.empty()) {
-        std::string host = lower(strip_port(host_header));
+        // Once per request: compare in place (`hosts` are stored lower case)
+        // rather than build a lower-cased copy.
+        std::string_view host = strip_port(host_header);
+        auto same = [host](const std::string& h) {
+            if (h.size() != host.size()) return false;
+            for (std::size_t i = 0; i < h.size(); ++i) {
+                char c = host[i];
+                if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+                if (c != h[i]) return false;
+            }
+            return true;
+        };
         for (const auto& s : activesync.services)
-            if (std::find(s.hosts.begin(), s.hosts.end(), host) != s.hosts.end()) return &s;
+            if (std::any_of(s.hosts.begin(), s.hosts.end(), same)) return &s;
     }
     return service_named("default");
 }

@@ -2,7 +2,6 @@
 
 #include "sentryd/eas_request.hpp"
 
-#include <cctype>
 
 namespace sentryd {
 
@@ -11,20 +10,23 @@ namespace {
 constexpr std::string_view kActiveSyncPath = "/Microsoft-Server-ActiveSync";
 constexpr std::string_view kAutodiscoverPath = "/autodiscover/autodiscover.xml";
 
+// ASCII only, as HTTP is; std::tolower is a locale lookup per character.
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
     return true;
 }
 
 // Path part of an origin-form target ("/path?query"). Absolute-form targets
 // ("https://host/path") are only sent to forward proxies; they fall to 404.
 std::string_view path_of(std::string_view target) {
-    auto q = target.find_first_of("?#");
-    return q == std::string_view::npos ? target : target.substr(0, q);
+    // A loop, not find_first_of("?#"), which calls memchr per character.
+    for (std::size_t i = 0; i < target.size(); ++i)
+        if (target[i] == '?' || target[i] == '#') return target.substr(0, i);
+    return target;
 }
 
 }  // namespace

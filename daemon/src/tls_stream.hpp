@@ -36,6 +36,8 @@
 
 namespace sentryd {
 
+void clear_ssl_errors();
+
 class TlsStream {
 public:
     using socket_type = boost::asio::ip::tcp::socket;
@@ -173,7 +175,7 @@ private:
                 boost::asio::mutable_buffer b(*it);
                 if (b.size() == 0) continue;
                 std::size_t n = 0;
-                ERR_clear_error();
+                clear_ssl_errors();
                 int r = SSL_read_ex(impl.ssl, b.data(), b.size(), &n);
                 return finish_call(impl, r, n);
             }
@@ -218,7 +220,7 @@ private:
                 }
             }
             std::size_t n = 0;
-            ERR_clear_error();
+            clear_ssl_errors();
             int r = SSL_write_ex(impl.ssl, data, size, &n);
             return finish_call(impl, r, n);
         }
