@@ -222,6 +222,7 @@ void Backends::stop() {
 
 void Backends::apply(const ProxyConfig& config) {
     if (stopped_) return;
+    log_health_ = config.logging.health_monitor;
     // Index the servers we have, so those that stay keep their state.
     std::map<std::string, std::shared_ptr<ServerRuntime>> old;
     auto key = [](const std::string& svc, const BackendTarget& t) {
@@ -436,9 +437,11 @@ void Backends::run_health(const std::shared_ptr<ServerRuntime>& s) {
         bool was_dead = srv->state.dead;
         record_health(srv->state, srv->health, ok, PoolClock::now());
         ++(ok ? counters_.health_checks_ok : counters_.health_checks_failed);
+        // `sentry health-monitor` off: checks still run and decide, but
+        // their results are not logged (counters and status still show them).
         std::string name = srv->service + "/" + srv->target.host + ":" + std::to_string(srv->target.port);
-        if (!ok) mics::log(mics::LogLevel::debug, "health check " + name + " failed: " + why);
-        if (was_dead != srv->state.dead)
+        if (!ok && log_health_) mics::log(mics::LogLevel::debug, "health check " + name + " failed: " + why);
+        if (was_dead != srv->state.dead && log_health_)
             mics::log_warn("ActiveSync server " + name + " is now " + (srv->state.dead ? "dead" : "live") +
                            " (health check: " + why + ")");
         schedule_health(srv, std::chrono::seconds(srv->health.interval_s));

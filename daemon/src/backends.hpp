@@ -170,6 +170,7 @@ private:
     std::map<std::string, std::shared_ptr<ServiceRuntime>> services_;
     boost::asio::steady_timer sweep_timer_;
     bool sweep_armed_ = false;
+    bool log_health_ = true;  // ProxyConfig::logging.health_monitor
     bool stopped_ = false;
 };
 

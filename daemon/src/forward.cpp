@@ -310,7 +310,7 @@ void Forward::relay() {
     std::size_t body = parser_->is_done() ? 0 : static_cast<std::size_t>(*length);
     out_.clear();
     out_pos_ = 0;
-    render_response_head(out_, res, keep_alive);
+    render_response_head(out_, res, keep_alive, in_.config->hsts);
     const char* data = static_cast<const char*>(conn_->buffer.data().data());
     out_.append(data, body);
     conn_->buffer.consume(body);
@@ -349,6 +349,7 @@ void Forward::write_device() {
 void Forward::stream_body() {
     auto& res = parser_->get();
     strip_hop_by_hop(res);
+    if (in_.config->hsts) res.set(http::field::strict_transport_security, kHstsValue);
     res.version(11);
     res.keep_alive(in_.device_keep_alive);
     streaming_ = std::make_unique<Streaming>(res);

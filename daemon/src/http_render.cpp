@@ -119,15 +119,18 @@ void render_backend_request(std::string& out, const http::request<http::string_b
     out.append(body);
 }
 
-void render_response_head(std::string& out, const http::response_header<>& res, bool keep_alive) {
+void render_response_head(std::string& out, const http::response_header<>& res, bool keep_alive, bool hsts) {
     out.append("HTTP/1.1 ", 9);
     append_number(out, res.result_int());
     out.push_back(' ');
     out.append(res.reason());
     out.append("\r\n", 2);
     HopByHop hop(res);
-    for (const auto& f : res)
-        if (!hop(f)) append_field(out, f.name_string(), f.value());
+    for (const auto& f : res) {
+        if (hop(f) || (hsts && f.name() == http::field::strict_transport_security)) continue;
+        append_field(out, f.name_string(), f.value());
+    }
+    if (hsts) append_field(out, "Strict-Transport-Security", kHstsValue);
     if (!keep_alive) out.append("Connection: close\r\n");
     out.append("\r\n", 2);
 }

@@ -41,9 +41,15 @@ void render_backend_request(std::string& out,
                             const boost::beast::http::request<boost::beast::http::string_body>& req,
                             std::string_view target, std::string_view host, std::string_view client_ip);
 
+// The Strict-Transport-Security value sentryd sends when `hsts` is on: the
+// reference product's (one year, subdomains included).
+inline constexpr std::string_view kHstsValue = "max-age=31536000; includeSubDomains";
+
 // A back end's response head for the device, HTTP/1.1. Keeps the framing
 // fields (Content-Length / Transfer-Encoding); drops hop-by-hop ones; adds
-// "Connection: close" when the device connection ends after it.
-void render_response_head(std::string& out, const boost::beast::http::response_header<>& res, bool keep_alive);
+// "Connection: close" when the device connection ends after it. With
+// `hsts`, ours replaces any Strict-Transport-Security of the server's.
+void render_response_head(std::string& out, const boost::beast::http::response_header<>& res, bool keep_alive,
+                          bool hsts);
 
 }  // namespace sentryd

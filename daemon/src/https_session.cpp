@@ -323,6 +323,8 @@ void HttpsSession::respond(unsigned status, std::string_view body, int retry_aft
     append_field(out_, "Server", "sentry");
     append_field(out_, "Date", http_date());
     append_field(out_, "Content-Type", wbxml ? "application/vnd.ms-sync.wbxml" : "text/plain; charset=utf-8");
+    if ((config_ ? config_ : shared_.config.current())->hsts)
+        append_field(out_, "Strict-Transport-Security", kHstsValue);
     if (retry_after_s > 0)
         append_field(out_, "Retry-After",
                      std::string_view(num, std::to_chars(num, num + sizeof num, retry_after_s).ptr - num));

@@ -241,6 +241,14 @@ Status parse_listen(const json& cfg, std::optional<ListenAddress>& out) {
     return ok_status();
 }
 
+Status parse_logging(const json& cfg, LoggingConfig& l) {
+    const json* obj = nullptr;
+    if (auto st = read_object(cfg, "logging", "config", obj); !st) return st;
+    if (!obj) return ok_status();
+    if (auto st = read_bool(*obj, "audit", "config.logging", l.audit); !st) return st;
+    return read_bool(*obj, "health_monitor", "config.logging", l.health_monitor);
+}
+
 Status parse_timeouts(const json& cfg, Timeouts& t) {
     const json* obj = nullptr;
     if (auto st = read_object(cfg, "timeouts", "config", obj); !st) return st;
@@ -381,6 +389,8 @@ ConfigResult parse_config_apply(const json& args, std::uint64_t current_version)
     }
     if (auto st = parse_listen(*cfg, next->listen); !st) return ConfigResult::fail(st.error());
     if (auto st = parse_timeouts(*cfg, next->timeouts); !st) return ConfigResult::fail(st.error());
+    if (auto st = read_bool(*cfg, "hsts", "config", next->hsts); !st) return ConfigResult::fail(st.error());
+    if (auto st = parse_logging(*cfg, next->logging); !st) return ConfigResult::fail(st.error());
     if (auto as = cfg->find("activesync"); as != cfg->end()) {
         if (!as->is_object()) return ConfigResult::fail("config.activesync: must be an object");
         if (auto st = parse_activesync(*as, next->activesync); !st) return ConfigResult::fail(st.error());

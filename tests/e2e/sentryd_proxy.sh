@@ -67,6 +67,8 @@ import json, socket, struct, sys, time
 B1, B2, B3, TIMEOUT = $B1, $B2, $B3, $TIMEOUT
 PY
 cat >>"$D/ctl.py" <<'PY'
+import os
+
 def call(sock, payload):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(float(TIMEOUT))
@@ -90,7 +92,8 @@ def config(version, all_dead, listen, request_ms):
     off = {"enabled": False, "dead_threshold": 1, "failure_window_ms": 60000, "dead_time_ms": 60000}
     health = {"enabled": True, "interval_s": 10, "live_threshold": 3, "dead_threshold": 1,
               "failure_window_ms": 60000, "dead_time_ms": 60000}
-    cfg = {"hostname": "gw",
+    cfg = {"hostname": "gw", "hsts": os.environ.get("HSTS", "1") == "1",
+           "logging": {"audit": True, "health_monitor": True},
            "listen": {"address": "127.0.0.1", "port": int(listen)},
            "timeouts": {"socket_ms": 5000, "connect_ms": 2000, "response_ms": 3000,
                         "request_ms": int(request_ms)},
@@ -148,6 +151,10 @@ echo "$out" | head -1 | grep -q " 200" || fail "OPTIONS: $(echo "$out" | head -1
 echo "$out" | grep -qi '^MS-ASProtocolVersions: .*14.1' || fail "OPTIONS: MS-ASProtocolVersions not passed through"
 echo "$out" | grep -qi '^MS-ASProtocolCommands: .*Ping' || fail "OPTIONS: MS-ASProtocolCommands not passed through"
 echo "$out" | grep -qi '^X-Backend: b1' || fail "OPTIONS: priority should pick b1"
+# hsts (on in the snapshot, MICS's default): relayed and local answers carry it.
+HSTS_RE='^Strict-Transport-Security: max-age=31536000; includeSubDomains'
+echo "$out" | grep -qi "$HSTS_RE" || fail "OPTIONS: no Strict-Transport-Security"
+curl -sI -k "https://127.0.0.1:$PORT/nothing" | grep -qi "$HSTS_RE" || fail "404: no Strict-Transport-Security"
 
 # 2. Sync (plain query); hop-by-hop headers stay here, X-Forwarded-* are added.
 r=$(post "$PORT" "Cmd=Sync&$Q" -H 'Connection: keep-alive, X-Hop' -H 'X-Hop: secret' -H 'X-Forwarded-For: 10.9.8.7')
@@ -198,6 +205,7 @@ r=$(post "$PORT2" "Cmd=Sync&User=u&DeviceId=status503&DeviceType=t")
 grep -qi '^Retry-After: 30' "$D/r.headers" || fail "503 lost its Retry-After"
 r=$(post "$PORT2" "Cmd=Sync&User=u&DeviceId=chunked&DeviceType=t")
 [ "$r" = "200 b1" ] && grep -q "one two three" "$D/r.body" || fail "chunked: '$r' $(cat "$D/r.body")"
+grep -qi "$HSTS_RE" "$D/r.headers" || fail "chunked (streamed) response: no Strict-Transport-Security"
 r=$(post "$PORT2" "Cmd=Sync&User=u&DeviceId=big&DeviceType=t")
 [ "$r" = "200 b1" ] && [ "$(stat -c %s "$D/r.body")" = 300000 ] || fail "big body: '$r' $(stat -c %s "$D/r.body")"
 
@@ -264,7 +272,13 @@ WAIT_SECS=3 wait_for grep -q '"event": "ping_closed"' "$BLOG" ||
 wait "$PIPE_JOB" || fail "pipelined request behind a held Ping: $(cat "$D/pipeline.out")"
 
 # 9. Slowloris: a device that never finishes its headers is cut after request_ms.
-[ "$(apply 4 try-anyway "$PORT2" 1000 ok)" = true ] || fail "apply v4 refused"
+[ "$(HSTS=0 apply 4 try-anyway "$PORT2" 1000 ok)" = true ] || fail "apply v4 refused"
+if curl -sI -k "https://127.0.0.1:$PORT2/nothing" | grep -qi '^Strict-Transport-Security'; then
+    fail "hsts off: 404 still has Strict-Transport-Security"
+fi
+if curl -sk -i -X OPTIONS "https://127.0.0.1:$PORT2/Microsoft-Server-ActiveSync" | grep -qi '^Strict-Transport-Security'; then
+    fail "hsts off: OPTIONS still has Strict-Transport-Security"
+fi
 python3 - "$PORT2" <<'PY' || fail "slowloris connection was not closed after request_ms"
 import socket, ssl, sys, time
 ctx = ssl.create_default_context()

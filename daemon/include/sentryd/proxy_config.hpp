@@ -80,6 +80,12 @@ struct ActiveSyncConfig {
     std::vector<ActiveSyncService> services;
 };
 
+// What sentryd logs (MICS `sentry audit`, `sentry health-monitor`).
+struct LoggingConfig {
+    bool audit = true;           // audit records per request (not written yet: kept for that work)
+    bool health_monitor = true;  // health-check results and the live/dead changes they cause
+};
+
 struct ListenAddress {
     std::string address;  // numeric IPv4/IPv6
     int port = 0;
@@ -104,6 +110,10 @@ struct ProxyConfig {
     std::optional<ListenAddress> listen;  // absent: the command line's
     Timeouts timeouts;
     ActiveSyncConfig activesync;
+    // Strict-Transport-Security on every response to a device (MICS
+    // `sentry hsts enable`, on by default there too).
+    bool hsts = true;
+    LoggingConfig logging;
     Limits limits;
     DevicePolicy device_policy;
     UemConfig uem;

@@ -215,3 +215,38 @@ TEST_CASE("config.apply: out-of-range and malformed new fields are refused namin
         "activesync":{"services":[{"name":"a","health":{"interval_s":600,"live_threshold":10,
         "dead_threshold":1000,"failure_window_ms":86400000,"dead_time_ms":172800000}}]}}})", 0).ok());
 }
+
+TEST_CASE("config.apply: hsts and logging, as MICS sends them") {
+    // Absent: both on, as MICS's defaults.
+    auto d = parse_config_apply(R"({"version":1,"config":{}})", 0);
+    REQUIRE(d.ok());
+    CHECK(d.value()->hsts);
+    CHECK(d.value()->logging.audit);
+    CHECK(d.value()->logging.health_monitor);
+
+    auto r = parse_config_apply(
+        R"({"version":2,"config":{"hsts":false,"logging":{"audit":true,"health_monitor":false},
+            "device_policy":{"emm_fail_open":true,"emm_source_verify":true,"emm_ips":[]}}})",
+        1);
+    REQUIRE(r.ok());
+    CHECK_FALSE(r.value()->hsts);
+    CHECK(r.value()->logging.audit);
+    CHECK_FALSE(r.value()->logging.health_monitor);
+
+    struct Case {
+        const char* config;
+        const char* field;
+    };
+    const Case cases[] = {
+        {R"({"hsts":"yes"})", "config.hsts"},
+        {R"({"logging":true})", "config.logging"},
+        {R"({"logging":{"audit":1}})", "config.logging.audit"},
+        {R"({"logging":{"health_monitor":null}})", "config.logging.health_monitor"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.config);
+        auto bad = parse_config_apply(std::string(R"({"version":1,"config":)") + c.config + "}", 0);
+        REQUIRE_FALSE(bad.ok());
+        CHECK(bad.error().find(c.field) != std::string::npos);
+    }
+}
