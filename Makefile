@@ -48,6 +48,20 @@ bench: build
 	@scripts/install-deps.sh --bench
 	BUILD=$(BUILD) scripts/bench.sh
 
+# libFuzzer run of the EAS query parser (clang; not part of `make test`).
+# New inputs go to $(FUZZ_BUILD)/corpus; the committed seeds stay untouched.
+fuzz:
+	@scripts/install-deps.sh --fuzz
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSENTRY_FUZZ=ON
+	cmake --build $(FUZZ_BUILD) --target eas_request_fuzz -j $(JOBS)
+	@mkdir -p $(FUZZ_BUILD)/corpus/eas_request
+	@log=$(FUZZ_BUILD)/eas_request_fuzz.log; \
+	$(FUZZ_BUILD)/daemon/eas_request_fuzz -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	    $(FUZZ_BUILD)/corpus/eas_request daemon/fuzz/corpus >$$log 2>&1; rc=$$?; \
+	if [ $$rc -ne 0 ]; then tail -n 40 $$log; echo "fuzz: FAILED (exit $$rc), full log: $$log"; exit $$rc; fi; \
+	grep -E '^(Done [0-9]+ runs|stat::number_of_executed_units|stat::peak_rss_mb)' $$log
+
 man: build
 	cmake --build $(BUILD) --target man
 
