@@ -1,6 +1,7 @@
 #include "forward.hpp"
 
 #include "http_render.hpp"
+#include "scratch.hpp"
 
 #include <mics/log.hpp>
 
@@ -11,6 +12,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 
 namespace sentryd {
@@ -219,11 +221,17 @@ void Forward::read_header() {
 
 void Forward::read_backend() {
     if (in_.ping && conn_->buffer.size() == 0) {
-        // Held for minutes: wait for the answer without a read buffer.
+        // Held for minutes: wait for the answer without a read buffer, and
+        // read through the per-thread one (a TLS server's session tickets
+        // also wake us, and must not leave a buffer behind).
         return conn_->async_wait_readable([self = shared_from_this()](error_code ec) {
             if (ec) return self->on_header(ec);
-            std::size_t n = self->conn_->read_some_now(self->conn_->buffer.prepare(kHeadRead).data(), kHeadRead, ec);
+            std::size_t n = self->conn_->read_some_now(io_scratch(), kIoScratch, ec);
             if (ec == net::error::would_block) return self->read_backend();
+            if (!ec) {
+                auto room = self->conn_->buffer.prepare(n);
+                std::memcpy(room.data(), io_scratch(), n);
+            }
             self->on_backend_read(ec, n);
         });
     }

@@ -2,6 +2,7 @@
 
 #include "forward.hpp"
 #include "http_render.hpp"
+#include "scratch.hpp"
 #include "sentryd/router.hpp"
 
 #include <mics/log.hpp>
@@ -27,15 +28,6 @@ namespace ssl = boost::asio::ssl;
 
 namespace {
 
-// Requests are read into one buffer per thread (room for a whole TLS
-// record) and parsed from there; only what the parser leaves over (a
-// request split across records, a pipelined one) is copied to the
-// session's own buffer. So a session allocates nothing to read a request.
-constexpr std::size_t kScratch = 17 * 1024;
-char* scratch() {
-    alignas(64) static thread_local char buf[kScratch];
-    return buf;
-}
 
 std::string http_date() {
     char buf[64];
@@ -181,8 +173,10 @@ void HttpsSession::read_request() {
                 continue;
         }
         error_code ec;
-        char* p = scratch();
-        std::size_t n = stream_.read_some_now(p, kScratch, ec);
+        // Into the per-thread buffer, parsed from there: a session allocates
+        // nothing to read a request that came in one piece.
+        char* p = io_scratch();
+        std::size_t n = stream_.read_some_now(p, kIoScratch, ec);
         if (ec == net::error::would_block) return wait_readable();
         if (ec == net::error::try_again) {
             return stream_.async_wait_writable([self = shared_from_this()](error_code wec) {
