@@ -6,20 +6,20 @@
 # `valgrind --tool=callgrind`, warms up, zeroes the counters, drives
 # keep-alive Syncs with wrk for $SECONDS s, dumps, and divides the
 # instructions (Ir) by the requests sentryd itself counted (status op).
-# Prints "N requests, X instructions per request" and the top functions
-# (inclusive) to look at; the raw dump stays in $OUT (default a temp dir).
+# Prints "N requests, X instructions per request" and where the dump is
+# (kept only with OUT=dir; read it with callgrind_annotate or kcachegrind).
+# Results and what they led to: docs/BENCHMARKS.md.
 #
 #   BUILD=build daemon/bench/instr_per_request.sh
-# Env: BUILD (build) SECONDS_LOAD (20) CONNECTIONS (8) OUT (temp dir) TOP (25)
+# Env: BUILD (build) SECONDS_LOAD (20) CONNECTIONS (8) OUT (temp dir)
 set -euo pipefail
 
 BUILD=${BUILD:-build}
 SECONDS_LOAD=${SECONDS_LOAD:-20}
 CONNECTIONS=${CONNECTIONS:-8}
-TOP=${TOP:-25}
 SENTRYD="$BUILD/daemon/sentryd"
 BACKEND="$BUILD/scripts/bench/sentry-bench-backend"
-for tool in valgrind callgrind_control callgrind_annotate wrk openssl curl python3; do
+for tool in valgrind callgrind_control wrk openssl curl python3; do
     command -v "$tool" >/dev/null || { echo "instr_per_request: $tool not found" >&2; exit 1; }
 done
 [ -x "$SENTRYD" ] && [ -x "$BACKEND" ] || { echo "instr_per_request: build sentryd and sentry-bench-backend first" >&2; exit 1; }
@@ -30,7 +30,7 @@ PIDS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    [ "$OUT" = "$T" ] || rm -rf "$T"
+    rm -rf "$T"
 }
 trap cleanup EXIT
 
@@ -91,9 +91,9 @@ wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_LOAD}s" -s "$T/sync.lua" "$URL" >"$T/wrk.o
 callgrind_control -d "$VPID" >/dev/null
 n1=$(requests_total)
 n=$((n1 - n0))
-dump=$(ls -t "$OUT"/callgrind.out* | grep -v '\.out$' | head -1 || true)
-[ -n "$dump" ] || dump="$OUT/callgrind.out"
-ir=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
+# callgrind_control -d writes callgrind.out.1 next to the final dump.
+dump=$(ls -t "$OUT"/callgrind.out.* 2>/dev/null | head -1)
+[ -n "$dump" ] || { echo "instr_per_request: no dump in $OUT" >&2; exit 1; }
+ir=$(awk '/^summary:/ {print $2; exit}' "$dump")
 python3 -c "print('%d requests, %d instructions, %.0f instructions per request' % ($n, $ir, $ir / max($n, 1)))"
-echo "dump: $dump"
-callgrind_annotate --inclusive=yes "$dump" 2>/dev/null | sed -n '/^Ir/,$p' | head -n $((TOP + 3))
+[ "$OUT" = "$T" ] || echo "dump: $dump"
