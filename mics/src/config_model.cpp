@@ -12,6 +12,7 @@
 #include <functional>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace micsd {
 
@@ -41,9 +42,15 @@ const std::vector<Field>& table() {
 }
 
 const Field* find(const std::string& path) {
-    for (const auto& f : table())
-        if (f.info.path == path) return &f;
-    return nullptr;
+    // Every stored path is resolved on each validation: a hash lookup, not a
+    // scan of the table, keeps that linear in the size of the configuration.
+    static const std::unordered_map<std::string, const Field*> index = [] {
+        std::unordered_map<std::string, const Field*> m;
+        for (const auto& f : table()) m.emplace(f.info.path, &f);
+        return m;
+    }();
+    auto it = index.find(path);
+    return it == index.end() ? nullptr : it->second;
 }
 
 // The row for a stored path: a scalar by its path, a family entry "family[key]"
@@ -158,6 +165,8 @@ std::string apply_edit(Config& c, const std::string& path, const std::string& op
     if (op == "delete") {
         if (f->key_check)
             if (std::string why = f->key_check(key); !why.empty()) return path + ": " + why;
+        if (f->check_delete)
+            if (std::string why = f->check_delete(c, key); !why.empty()) return why;
         c.values.erase(path);
         return {};
     }
@@ -166,7 +175,12 @@ std::string apply_edit(Config& c, const std::string& path, const std::string& op
     std::string why = check_value(*f, path, key, *value);
     if (!why.empty()) return why;
     if (f->key_check) {
-        if (f->keys_all && *value == f->info.def) {
+        if (f->key_default) {
+            if (auto d = f->key_default(key); d && *value == *d) {
+                c.values.erase(path);  // a built-in entry as defined: nothing to store
+                return {};
+            }
+        } else if (f->keys_all && *value == f->info.def) {
             c.values.erase(path);  // a per-entry default is not stored
             return {};
         }
@@ -190,6 +204,52 @@ std::string validate(const Config& c) {
     }
     for (const auto& f : table())
         if (std::string why = check_count(c, f); !why.empty()) return why;
+    for (const auto& f : table())
+        if (f.check_config)
+            if (std::string why = f.check_config(c); !why.empty()) return why;
+    return {};
+}
+
+std::vector<std::string> changed_paths(const Config& a, const Config& b) {
+    // Both maps are sorted: one merge pass, no parsing.
+    std::vector<std::string> out;
+    auto i = a.values.begin(), j = b.values.begin();
+    while (i != a.values.end() || j != b.values.end()) {
+        if (j == b.values.end() || (i != a.values.end() && i->first < j->first)) {
+            out.push_back((i++)->first);
+        } else if (i == a.values.end() || j->first < i->first) {
+            out.push_back((j++)->first);
+        } else {
+            if (!(i->second == j->second)) out.push_back(i->first);
+            ++i, ++j;
+        }
+    }
+    return out;
+}
+
+std::string validate_change(const Config& prev, const Config& next, const std::vector<std::string>& changed) {
+    for (const auto& path : changed) {
+        auto it = next.values.find(path);
+        if (it == next.values.end()) continue;  // deleted: nothing of its own to check
+        std::string key;
+        const Field* f = resolve(path, key);
+        if (!f) return "unknown setting " + path;
+        if (std::string why = check_value(*f, path, key, it->second); !why.empty()) return why;
+    }
+    for (const auto& f : table())
+        if (std::string why = check_count(next, f); !why.empty()) return why;
+    for (const auto& f : table()) {
+        if (f.check_change) {
+            if (std::string why = f.check_change(prev, next, changed); !why.empty()) return why;
+            continue;
+        }
+        if (!f.check_config) continue;
+        bool touched = f.check_inputs.empty();
+        for (const auto& p : changed)
+            for (const auto& in : f.check_inputs) touched = touched || p.rfind(in, 0) == 0;
+        if (touched)
+            if (std::string why = f.check_config(next); !why.empty()) return why;
+    }
     return {};
 }
 
@@ -244,7 +304,8 @@ std::string render(const Config& c, bool all) {
             auto es = family_entries(c, f);
             if (all && f.keys_all) {  // absent entries of a family with a per-entry default
                 for (const auto& k : f.keys_all(c))
-                    if (!c.values.count(entry_path(f, k))) es.emplace_back(k, f.info.def);
+                    if (!c.values.count(entry_path(f, k)))
+                        es.emplace_back(k, f.key_default ? f.key_default(k).value_or(f.info.def) : f.info.def);
                 auto less = [&](const auto& a, const auto& b) { return f.key_less ? f.key_less(a.first, b.first) : a.first < b.first; };
                 std::stable_sort(es.begin(), es.end(), less);
             }

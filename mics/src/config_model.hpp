@@ -48,6 +48,13 @@ std::string apply_edit(Config& c, const std::string& path, const std::string& op
 
 // Whole-config validation (cross-field rules); "" when valid.
 std::string validate(const Config& c);
+// The same verdict as validate(next) when prev is valid, at the cost of what
+// changed: a commit's check (App::commit), so a large configuration does not
+// make every small change slower.
+std::string validate_change(const Config& prev, const Config& next, const std::vector<std::string>& changed);
+// Paths whose value differs (set, changed or deleted), in path order: what
+// validate_change() takes as `changed`.
+std::vector<std::string> changed_paths(const Config& a, const Config& b);
 
 // `show running-config`: non-default settings only, unless all=true.
 std::string render(const Config& c, bool all = false);

@@ -13,6 +13,7 @@
 
 #include <ctime>
 #include <functional>
+#include <utility>
 #include <openssl/rand.h>
 
 namespace micsd {
@@ -104,6 +105,7 @@ json config_edit(App& app, Session& s, const json& a) {
         fail("bad_request", "'edits' must be a non-empty array (at most 1000)");
     std::string line = str_arg(a, "line", 4096, false);
     Config next = app.running();
+    std::vector<std::string> paths;
     for (const auto& e : a["edits"]) {
         if (!e.is_object()) fail("bad_request", "each edit must be an object");
         std::string path = str_arg(e, "path", 256);
@@ -117,8 +119,19 @@ json config_edit(App& app, Session& s, const json& a) {
             else fail("bad_request", "edit value must be a string, integer or boolean");
         }
         if (std::string why = apply_edit(next, path, op, v); !why.empty()) fail("invalid", why);
+        paths.push_back(std::move(path));
     }
-    if (to_json(next) == to_json(app.running())) return {{"revision", app.revision()}, {"changed", false}};
+    // An edit touches only its own path: comparing those (not the whole
+    // configuration) keeps a no-op cheap however large the configuration is.
+    const Config& run = app.running();
+    bool changed = false;
+    for (const auto& p : paths) {
+        auto x = run.values.find(p);
+        auto y = std::as_const(next.values).find(p);
+        changed = changed || (x == run.values.end()) != (y == next.values.end()) ||
+                  (x != run.values.end() && !(x->second == y->second));
+    }
+    if (!changed) return {{"revision", app.revision()}, {"changed", false}};
     std::int64_t rev = 0;
     if (std::string why = app.commit(next, s, line, &rev); !why.empty()) fail("apply_failed", why);
     return {{"revision", rev}, {"changed", true}};

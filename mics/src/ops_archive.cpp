@@ -201,7 +201,7 @@ json config_import(App& app, Session& s, const json& a) {
     Config next;
     // All or nothing: any bad line leaves the running configuration untouched.
     if (std::string why = parse_config(text, app.running(), next); !why.empty()) fail("invalid", name + ": " + why);
-    if (to_json(next) == to_json(app.running())) return {{"revision", app.revision()}, {"changed", false}};
+    if (next.values == app.running().values) return {{"revision", app.revision()}, {"changed", false}};
     std::int64_t rev = 0;
     if (std::string why = app.commit(next, s, "import configuration " + name, &rev); !why.empty())
         fail("apply_failed", why);
