@@ -1,5 +1,6 @@
 #include "app.hpp"
 
+#include "acl.hpp"
 #include "apply_ntp.hpp"
 
 #include "certs.hpp"
@@ -13,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -125,6 +127,7 @@ std::string App::init() {
     if (std::string why = apply_network(Config{}, running_, links_, true, [](const Command& c) { return run_argv(c); });
         !why.empty())
         mics::log_error("network: " + why);
+    filter_boot();
 
     std::string hostname = get_string(running_, "system.hostname");
     if (std::string why = ensure_self_signed(p.certs() + "/sentry.crt", p.certs() + "/sentry.key", hostname);
@@ -295,6 +298,15 @@ std::string App::commit(const Config& next, const Session& s, const std::string&
     if (std::string why = accounts::check_commit(running_, next, s.user); !why.empty()) return why;
     if (int port = ssh_port(next); sup_ && port != ssh_port(running_))
         if (std::string why = check_ssh_port(port); !why.empty()) return why;
+    bool acl_touched = std::any_of(changed.begin(), changed.end(), [](const std::string& p) {
+        return p.rfind("acl.", 0) == 0 || p == "service.iptables";
+    });
+    bool address_touched = std::any_of(changed.begin(), changed.end(),
+                                       [](const std::string& p) { return p.rfind("interface.address[", 0) == 0; });
+    // An ACL matches the interface's address as destination: either change
+    // can shut out the administrator making it.
+    if (acl_touched || address_touched)
+        if (std::string why = acl::check_lockout(next, s.source, ssh_port(next)); !why.empty()) return why;
     // sentryd can refuse a snapshot, so it gets it before the revision is
     // stored, under the id the store will give it (ids only grow): a refusal
     // leaves nothing committed and its reason goes back to the shell. Not
@@ -313,12 +325,23 @@ std::string App::commit(const Config& next, const Session& s, const std::string&
             if (armed) app.restart_sentryd();
         }
     } ahead{*this, offered == Offer::applied};
-    // The network applier runs before the revision is stored: it undoes its
-    // own partial work, so a refused change leaves links, routes and the
-    // revision history as they were.
+    // The packet filter and the network applier run before the revision is
+    // stored and undo their own work, so a refused change leaves rules,
+    // links, routes and the revision history as they were. `service iptables
+    // enable` / `no service iptables` start or stop the filter; other changes
+    // keep its state (a `service iptables stop` holds until start or boot).
+    bool filter_was = filter_.running;
+    bool switch_prev = std::get<bool>(get(running_, "service.iptables"));
+    bool switch_next = std::get<bool>(get(next, "service.iptables"));
+    bool filter_want = switch_prev != switch_next ? switch_next : filter_was;
+    bool filter_touched = acl_touched && (filter_want || filter_was);
+    if (filter_touched)
+        if (std::string why = filter_apply(next, filter_want); !why.empty()) return "packet filter: " + why;
     if (std::string why = apply_network(running_, next, links_, false, [](const Command& c) { return run_argv(c); });
-        !why.empty())
+        !why.empty()) {
+        if (filter_touched) filter_apply(running_, filter_was);
         return why;
+    }
     std::int64_t id = store_.commit(to_json(next), {s.user, s.source, s.id, line});
     if (!id) return "cannot store the revision: " + store_.last_error();
     ahead.armed = false;

@@ -90,6 +90,18 @@ public:
     void apply_sshd(bool restart);
     std::string check_ssh_port(int port) const;
 
+    // ---- packet filter: ACLs as iptables rules (apply_iptables.cpp) ---------
+    struct FilterStatus {
+        bool enabled = true;      // `service iptables enable`: started at boot
+        std::string state;        // running, stopped, disabled, unmanaged (no link map)
+        long long uptime_s = 0;   // since the rules were installed
+        int restarts = 0;         // `service iptables restart`s since MICS started
+    };
+    FilterStatus filter_status() const;
+    // `service iptables {start|stop|restart}` (volatile: boot follows the
+    // configuration). "" or why.
+    std::string filter_control(const std::string& action);
+
 private:
     std::optional<Revision> factory_revision() const;
 
@@ -105,6 +117,14 @@ private:
     // which may adopt a chronyd left by an earlier MICS).
     void apply_ntp(bool control = true);
     std::string chrony_conf_;  // last written, to restart chronyd only on a change
+    // Installs (on) or removes our iptables chains; no-op without a link map.
+    std::string filter_apply(const Config& c, bool on);
+    void filter_boot();
+    struct {
+        bool running = false;  // our chains are installed
+        std::chrono::steady_clock::time_point since{};
+        int restarts = 0;
+    } filter_;
 
     Options opt_;
     LinkMap links_;

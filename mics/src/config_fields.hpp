@@ -98,5 +98,6 @@ void add_ssh_fields(std::vector<Field>& v);
 void add_sentry_fields(std::vector<Field>& v);
 void add_device_fields(std::vector<Field>& v);
 void add_platform_fields(std::vector<Field>& v);
+void add_acl_fields(std::vector<Field>& v);
 
 }  // namespace micsd::model

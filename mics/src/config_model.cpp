@@ -36,6 +36,7 @@ const std::vector<Field>& table() {
         model::add_sentry_fields(v);
         model::add_device_fields(v);
         model::add_platform_fields(v);
+        model::add_acl_fields(v);  // after `service iptables`, which bindings need
         return v;
     }();
     return t;

@@ -628,7 +628,7 @@ TEST_CASE("show running-config renders the running data") {
     REQUIRE(code(r) == "ok");
     CHECK(r["data"]["text"] == all_interfaces() + "hostname edge1\ntimeout 10\nusername admin secret ***\n" +
                                     sentry_test::all_accounts() + "snmp-server community sentry-dev ro\n" +
-                                    sentry_test::all_ssh() + sentry_test::all_sentry() + sentry_test::all_platform());
+                                    sentry_test::all_ssh() + sentry_test::all_sentry() + sentry_test::all_platform() + sentry_test::all_acl());
     CHECK(r["data"]["data"]["settings"]["dns.server"] == json::object());
 
     // A keyed family is an object {key: value} in the data and one line per entry in the text.
