@@ -68,6 +68,9 @@ std::string parse_config(const std::string& text, const Config& keep, Config& ou
 
 // JSON text <-> Config. from_json rejects unknown paths and bad types.
 std::string to_json(const Config& c);
+// What a commit changed, for the store: {"set":{path:value},"del":[path]}
+// with next's values at the changed paths (changed_paths()).
+std::string delta_json(const Config& next, const std::vector<std::string>& changed);
 bool from_json(const std::string& text, Config& out, std::string* err);
 
 }  // namespace micsd

@@ -104,36 +104,24 @@ json config_edit(App& app, Session& s, const json& a) {
     if (!a.contains("edits") || !a["edits"].is_array() || a["edits"].empty() || a["edits"].size() > 1000)
         fail("bad_request", "'edits' must be a non-empty array (at most 1000)");
     std::string line = str_arg(a, "line", 4096, false);
-    Config next = app.running();
-    std::vector<std::string> paths;
+    std::vector<App::Edit> edits;
     for (const auto& e : a["edits"]) {
         if (!e.is_object()) fail("bad_request", "each edit must be an object");
-        std::string path = str_arg(e, "path", 256);
-        std::string op = str_arg(e, "op", 16);
-        std::optional<Value> v;
+        App::Edit ed{str_arg(e, "path", 256), str_arg(e, "op", 16), std::nullopt};
         if (e.contains("value")) {
             const json& jv = e["value"];
-            if (jv.is_string()) v = jv.get<std::string>();
-            else if (jv.is_boolean()) v = jv.get<bool>();
-            else if (jv.is_number_integer()) v = jv.get<long long>();
+            if (jv.is_string()) ed.value = jv.get<std::string>();
+            else if (jv.is_boolean()) ed.value = jv.get<bool>();
+            else if (jv.is_number_integer()) ed.value = jv.get<long long>();
             else fail("bad_request", "edit value must be a string, integer or boolean");
         }
-        if (std::string why = apply_edit(next, path, op, v); !why.empty()) fail("invalid", why);
-        paths.push_back(std::move(path));
+        edits.push_back(std::move(ed));
     }
-    // An edit touches only its own path: comparing those (not the whole
-    // configuration) keeps a no-op cheap however large the configuration is.
-    const Config& run = app.running();
-    bool changed = false;
-    for (const auto& p : paths) {
-        auto x = run.values.find(p);
-        auto y = std::as_const(next.values).find(p);
-        changed = changed || (x == run.values.end()) != (y == next.values.end()) ||
-                  (x != run.values.end() && !(x->second == y->second));
-    }
-    if (!changed) return {{"revision", app.revision()}, {"changed", false}};
     std::int64_t rev = 0;
-    if (std::string why = app.commit(next, s, line, &rev); !why.empty()) fail("apply_failed", why);
+    bool invalid = false;
+    if (std::string why = app.commit_edits(edits, s, line, &rev, &invalid); !why.empty())
+        fail(invalid ? "invalid" : "apply_failed", why);
+    if (rev == 0) return {{"revision", app.revision()}, {"changed", false}};
     return {{"revision", rev}, {"changed", true}};
 }
 

@@ -31,7 +31,7 @@ json acl_delete(App& app, Session& s, const json& a) {
     auto it = next.values.lower_bound(prefix);
     while (it != next.values.end() && it->first.rfind(prefix, 0) == 0) it = next.values.erase(it);
     std::int64_t rev = 0;
-    if (std::string why = app.commit(next, s, str_arg(a, "line", 4096, false), &rev); !why.empty())
+    if (std::string why = app.commit(std::move(next), s, str_arg(a, "line", 4096, false), &rev); !why.empty())
         fail("apply_failed", why);
     return {{"revision", rev}, {"changed", true}};
 }

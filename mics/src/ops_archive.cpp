@@ -203,7 +203,7 @@ json config_import(App& app, Session& s, const json& a) {
     if (std::string why = parse_config(text, app.running(), next); !why.empty()) fail("invalid", name + ": " + why);
     if (next.values == app.running().values) return {{"revision", app.revision()}, {"changed", false}};
     std::int64_t rev = 0;
-    if (std::string why = app.commit(next, s, "import configuration " + name, &rev); !why.empty())
+    if (std::string why = app.commit(std::move(next), s, "import configuration " + name, &rev); !why.empty())
         fail("apply_failed", why);
     return {{"revision", rev}, {"changed", true}};
 }
