@@ -75,8 +75,13 @@ json show(App& app, Session& s, const json& a) {
             rev = r->id;
         }
         bool all = a.value("all", false);
+        // The shell asks for the text or (`| json`) the data: a large
+        // configuration then travels once per reply. Both by default.
+        bool want_text = !a.contains("text") || a["text"] == true;
+        bool want_data = !a.contains("data") || a["data"] == true;
         json data = json::object();
         for (const auto& f : fields()) {
+            if (!want_data) break;
             if (f.keyed) {  // a family is an object {key: value}; no entries = {}
                 json fam = json::object();
                 for (const auto& [k, v] : entries(c, f.path)) std::visit([&](const auto& x) { fam[k] = x; }, v);
@@ -87,7 +92,7 @@ json show(App& app, Session& s, const json& a) {
             std::visit([&](const auto& x) { data["settings"][f.path] = x; }, v);
         }
         data["revision"] = rev;
-        return {{"text", render(c, all)}, {"data", data}};
+        return {{"text", want_text ? render(c, all) : std::string()}, {"data", data}};
     }
     if (what == "version") {
         json h = hello(app);

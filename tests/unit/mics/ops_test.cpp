@@ -929,3 +929,17 @@ TEST_CASE("a commit refused after its edits applied leaves nothing behind for th
     a.reboot();  // the running revision is not startup-config: boot drops it again
     CHECK(a.app->running().values.count("acl.binding[1]") == 0);
 }
+
+TEST_CASE("show running-config sends only the text or only the data when asked") {
+    Appliance a;
+    Session s = config_mode(*a.app);
+    REQUIRE(code(call(*a.app, s, "config.edit", edit("system.hostname", "edge1", "hostname edge1"))) == "ok");
+    json r = call(*a.app, s, "show", {{"what", "running-config"}, {"data", false}});
+    REQUIRE(code(r) == "ok");
+    CHECK(r["data"]["text"].get<std::string>().find("hostname edge1\n") != std::string::npos);
+    CHECK_FALSE(r["data"]["data"].contains("settings"));
+    r = call(*a.app, s, "show", {{"what", "running-config"}, {"text", false}});
+    REQUIRE(code(r) == "ok");
+    CHECK(r["data"]["text"] == "");
+    CHECK(r["data"]["data"]["settings"]["system.hostname"] == "edge1");
+}
