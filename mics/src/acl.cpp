@@ -424,48 +424,80 @@ std::string check_delete(const Config& c, const std::string& family, const std::
 
 namespace {
 
-bool service_admits_tcp(const std::map<std::string, Service>& services, const std::string& name, int port) {
+std::optional<std::string> stored(const Config& c, const std::string& path) {
+    auto it = c.values.find(path);
+    if (it == c.values.end()) return std::nullopt;
+    return std::get<std::string>(it->second);
+}
+
+bool service_admits_tcp(const Config& c, const std::string& name, int port) {
     if (name == kAny) return true;
-    auto it = services.find(name);
-    if (it == services.end()) return false;
-    const Service& s = it->second;
-    if (s.proto == Proto::ip) return s.protocol == 0 || s.protocol == 6;
+    auto text = stored(c, "acl.service[" + name + "]");
+    if (!text) text = builtin_service(name);
+    auto s = text ? parse_service(*text, nullptr) : std::nullopt;
+    if (!s) return false;
+    if (s->proto == Proto::ip) return s->protocol == 0 || s->protocol == 6;
     // The client's source port is ephemeral: an entry for one source port
     // is not taken to match it.
-    return s.proto == Proto::tcp && s.src_port == 0 && (s.dst_port == 0 || s.dst_port == port);
+    return s->proto == Proto::tcp && s->src_port == 0 && (s->dst_port == 0 || s->dst_port == port);
+}
+
+bool network_has(const Config& c, const std::string& name, std::optional<std::uint32_t> ip) {
+    if (name == kAny) return true;
+    auto text = stored(c, "acl.network[" + name + "]");
+    auto n = text ? parse_network(*text, nullptr) : std::nullopt;
+    return ip && n && n->contains(*ip);
 }
 
 }  // namespace
 
-bool admits_tcp(const View& v, const Config& c, int iface, std::uint32_t src, int dst_port) {
-    auto b = v.bindings.find(iface);
-    if (b == v.bindings.end()) return true;
+bool admits_tcp(const Config& c, int iface, std::uint32_t src, int dst_port) {
+    auto acl = stored(c, "acl.binding[" + std::to_string(iface) + "]");
+    if (!acl) return true;
     std::optional<std::uint32_t> dst;
-    auto addr = c.values.find("interface.address[" + std::to_string(iface) + "]");
-    if (addr != c.values.end()) {
-        const auto& s = std::get<std::string>(addr->second);
-        dst = model::ipv4(s.substr(0, s.find('/')));
+    if (auto addr = stored(c, "interface.address[" + std::to_string(iface) + "]"))
+        dst = model::ipv4(addr->substr(0, addr->find('/')));
+    // This list's entries only (its key range), in sequence order; an ACL
+    // with only a description, or none matching, ends in the implicit deny.
+    std::string prefix = "acl.entry[" + *acl + ":";
+    std::vector<std::pair<long long, const Value*>> list;
+    for (auto it = c.values.lower_bound(prefix); it != c.values.end() && it->first.rfind(prefix, 0) == 0; ++it) {
+        std::string name;
+        long long seq = 0;
+        if (split_entry_key(it->first.substr(10, it->first.size() - 11), name, seq)) list.emplace_back(seq, &it->second);
     }
-    auto matches = [&](const std::string& ref, std::optional<std::uint32_t> ip) {
-        if (ref == kAny) return true;
-        auto n = v.networks.find(ref);
-        return ip && n != v.networks.end() && n->second.contains(*ip);
-    };
-    auto list = v.lists.find(b->second);
-    if (list == v.lists.end()) return false;  // an ACL with only a description denies everything
-    for (const auto& [seq, a] : list->second)
-        if (matches(a.src, src) && matches(a.dst, dst) && service_admits_tcp(v.services, a.service, dst_port))
-            return a.permit;
-    return false;  // implicit deny
+    std::sort(list.begin(), list.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (const auto& [seq, x] : list) {
+        auto a = parse_ace(std::get<std::string>(*x), nullptr);
+        if (a && network_has(c, a->src, src) && network_has(c, a->dst, dst) &&
+            service_admits_tcp(c, a->service, dst_port))
+            return a->permit;
+    }
+    return false;
 }
 
-std::string check_lockout(const Config& next, const std::string& source, int ssh_port) {
+std::string check_lockout(const Config& next, const std::string& source, int ssh_port,
+                          const std::vector<std::string>& changed) {
     auto ip = model::ipv4(source);
     if (!ip) return {};  // console, or an IPv6 peer (ACLs filter IPv4 only)
-    View v = view(next);
-    for (const auto& [n, name] : v.bindings)
-        if (!admits_tcp(v, next, n, *ip, ssh_port))
-            return "access-list " + name + " on GigabitEthernet " + std::to_string(n) +
+    auto bindings = entries(next, "acl.binding");
+    if (bindings.empty()) return {};
+    // Only these can change the verdict: an edit to a list bound nowhere does not.
+    bool relevant = false;
+    for (const auto& p : changed) {
+        if (p.rfind("acl.binding[", 0) == 0 || p.rfind("acl.network[", 0) == 0 || p.rfind("acl.service[", 0) == 0 ||
+            p.rfind("interface.address[", 0) == 0 || p == "service.iptables" || p == "ssh.port")
+            relevant = true;
+        for (const auto& [n, x] : bindings) {
+            const auto& name = std::get<std::string>(x);
+            relevant = relevant || p.rfind("acl.entry[" + name + ":", 0) == 0 || p == "acl.description[" + name + "]";
+        }
+        if (relevant) break;
+    }
+    if (!relevant) return {};
+    for (const auto& [n, x] : bindings)
+        if (!admits_tcp(next, std::stoi(n), *ip, ssh_port))
+            return "access-list " + std::get<std::string>(x) + " on GigabitEthernet " + n +
                    " would block new SSH connections (TCP port " + std::to_string(ssh_port) + ") from " + source +
                    ", this session's address; permit them in an entry before the one that denies them (first "
                    "match wins), or make this change from another address or the console";

@@ -102,9 +102,14 @@ std::string check_delete(const Config& c, const std::string& family, const std::
 // First-match evaluation of a new inbound TCP connection from `src` to
 // `dst_port` on GigabitEthernet `iface` (destination address = the
 // interface's configured address when it has one). True = let through.
-bool admits_tcp(const View& v, const Config& c, int iface, std::uint32_t src, int dst_port);
+// Reads only the list bound there and the objects its entries name.
+bool admits_tcp(const Config& c, int iface, std::uint32_t src, int dst_port);
 // Refuses `next` when a bound ACL would stop new SSH connections from the
 // session's own address (an IPv4 address; other sources are not checked).
-std::string check_lockout(const Config& next, const std::string& source, int ssh_port);
+// `changed` (changed_paths()) limits the check to commits that can alter
+// the verdict: bindings, bound lists, objects, addresses, the filter switch,
+// the SSH port (`ip ssh port`).
+std::string check_lockout(const Config& next, const std::string& source, int ssh_port,
+                          const std::vector<std::string>& changed);
 
 }  // namespace micsd::acl

@@ -358,12 +358,9 @@ std::string App::commit_candidate(const Config& next, const std::vector<std::str
     bool acl_touched = std::any_of(changed.begin(), changed.end(), [](const std::string& p) {
         return p.rfind("acl.", 0) == 0 || p == "service.iptables";
     });
-    bool address_touched = std::any_of(changed.begin(), changed.end(),
-                                       [](const std::string& p) { return p.rfind("interface.address[", 0) == 0; });
-    // An ACL matches the interface's address as destination: either change
-    // can shut out the administrator making it.
-    if (acl_touched || address_touched)
-        if (std::string why = acl::check_lockout(next, s.source, ssh_port(next)); !why.empty()) return why;
+    // An ACL change, a new interface address (the lists match it as the
+    // destination) or a new SSH port can shut out the administrator making it.
+    if (std::string why = acl::check_lockout(next, s.source, ssh_port(next), changed); !why.empty()) return why;
     // sentryd can refuse a snapshot, so it gets it before the revision is
     // stored, under the id the store will give it (ids only grow): a refusal
     // leaves nothing committed and its reason goes back to the shell. Not

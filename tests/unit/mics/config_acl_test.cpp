@@ -149,23 +149,25 @@ TEST_CASE("the rendered text parses back to the same configuration, in both inte
 TEST_CASE("first match wins, implicit deny: the lockout check follows the same order") {
     Config c = sample();
     REQUIRE(set(c, "interface.address[1]", "10.0.1.5/255.255.255.0") == "");
-    acl::View v = acl::view(c);
     auto ip = [](const char* s) {
         unsigned a, b, x, d;
         std::sscanf(s, "%u.%u.%u.%u", &a, &b, &x, &d);
         return std::uint32_t(a << 24 | b << 16 | x << 8 | d);
     };
-    CHECK(acl::admits_tcp(v, c, 1, ip("192.0.2.7"), 2222));      // entry 10
-    CHECK_FALSE(acl::admits_tcp(v, c, 1, ip("198.51.100.1"), 2222));  // entry 100
-    CHECK(acl::admits_tcp(v, c, 1, ip("198.51.100.1"), 443));    // entry 20 (rate-limited permit)
-    CHECK(acl::admits_tcp(v, c, 2, ip("198.51.100.1"), 2222));   // GigabitEthernet 2: no ACL
-    CHECK(acl::check_lockout(c, "192.0.2.7", 2222) == "");
-    CHECK(acl::check_lockout(c, "console", 2222) == "");
-    CHECK(acl::check_lockout(c, "198.51.100.1", 2222) ==
+    CHECK(acl::admits_tcp(c, 1, ip("192.0.2.7"), 2222));      // entry 10
+    CHECK_FALSE(acl::admits_tcp(c, 1, ip("198.51.100.1"), 2222));  // entry 100
+    CHECK(acl::admits_tcp(c, 1, ip("198.51.100.1"), 443));    // entry 20 (rate-limited permit)
+    CHECK(acl::admits_tcp(c, 2, ip("198.51.100.1"), 2222));   // GigabitEthernet 2: no ACL
+    const std::vector<std::string> bound{"acl.binding[1]"};
+    CHECK(acl::check_lockout(c, "192.0.2.7", 2222, bound) == "");
+    CHECK(acl::check_lockout(c, "console", 2222, bound) == "");
+    CHECK(acl::check_lockout(c, "198.51.100.1", 2222, {"system.hostname"}) == "");  // nothing ACL-related changed
+    CHECK(acl::check_lockout(c, "198.51.100.1", 2222, {"acl.entry[other:10]"}) == "");  // a list bound nowhere
+    CHECK(acl::check_lockout(c, "198.51.100.1", 2222, bound) ==
           "access-list edge on GigabitEthernet 1 would block new SSH connections (TCP port 2222) from 198.51.100.1, "
           "this session's address; permit them in an entry before the one that denies them (first match wins), or "
           "make this change from another address or the console");
     // Without entry 100 the implicit deny gives the same answer.
     REQUIRE(del(c, "acl.entry[edge:100]") == "");
-    CHECK(acl::check_lockout(c, "198.51.100.1", 2222) != "");
+    CHECK(acl::check_lockout(c, "198.51.100.1", 2222, {"acl.entry[edge:100]"}) != "");
 }
