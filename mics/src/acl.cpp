@@ -3,6 +3,7 @@
 #include "config_fields.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <cctype>
 #include <charconv>
 #include <functional>
@@ -337,6 +338,57 @@ bool exists(const Config& c, const std::string& acl) {
     return it != c.values.end() && it->first.rfind(prefix, 0) == 0;
 }
 
+View bound_view(const Config& c) {
+    View v;
+    for (const auto& [k, x] : entries(c, "acl.binding")) v.bindings.emplace(std::stoi(k), std::get<std::string>(x));
+    auto text = [&](const std::string& path) -> std::optional<std::string> {
+        auto it = c.values.find(path);
+        if (it == c.values.end()) return std::nullopt;
+        return std::get<std::string>(it->second);
+    };
+    for (const auto& [n, name] : v.bindings) {
+        if (v.lists.count(name) || v.descriptions.count(name)) continue;  // bound twice
+        if (auto d = text("acl.description[" + name + "]")) v.descriptions.emplace(name, *d);
+        auto& list = v.lists[name];
+        std::string prefix = "acl.entry[" + name + ":";
+        for (auto it = c.values.lower_bound(prefix); it != c.values.end() && it->first.rfind(prefix, 0) == 0; ++it) {
+            std::string acl;
+            long long seq = 0;
+            if (!split_entry_key(it->first.substr(10, it->first.size() - 11), acl, seq)) continue;
+            auto a = parse_ace(std::get<std::string>(it->second), nullptr);
+            if (!a) continue;
+            for (const auto* ref : {&a->src, &a->dst})
+                if (*ref != kAny && !v.networks.count(*ref))
+                    if (auto t = text("acl.network[" + *ref + "]"))
+                        if (auto net = parse_network(*t, nullptr)) v.networks.emplace(*ref, *net);
+            if (a->service != kAny && !v.services.count(a->service)) {
+                auto t = text("acl.service[" + a->service + "]");
+                if (!t) t = builtin_service(a->service);
+                if (t)
+                    if (auto s = parse_service(*t, nullptr)) v.services.emplace(a->service, *s);
+            }
+            list.emplace_back(seq, std::move(*a));
+        }
+        std::sort(list.begin(), list.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+        if (list.empty()) v.lists.erase(name);
+    }
+    return v;
+}
+
+bool touches_bound(const Config& next, const std::vector<std::string>& changed) {
+    auto bindings = entries(next, "acl.binding");
+    for (const auto& p : changed) {
+        if (p.rfind("acl.binding[", 0) == 0 || p.rfind("acl.network[", 0) == 0 || p.rfind("acl.service[", 0) == 0 ||
+            p == "service.iptables")
+            return true;
+        for (const auto& [n, x] : bindings) {
+            const auto& name = std::get<std::string>(x);
+            if (p.rfind("acl.entry[" + name + ":", 0) == 0 || p == "acl.description[" + name + "]") return true;
+        }
+    }
+    return false;
+}
+
 std::string validate(const Config& c) {
     View v = view(c);
     auto network = [&](const std::string& n) { return v.networks.count(n) != 0; };
@@ -483,17 +535,9 @@ std::string check_lockout(const Config& next, const std::string& source, int ssh
     auto bindings = entries(next, "acl.binding");
     if (bindings.empty()) return {};
     // Only these can change the verdict: an edit to a list bound nowhere does not.
-    bool relevant = false;
-    for (const auto& p : changed) {
-        if (p.rfind("acl.binding[", 0) == 0 || p.rfind("acl.network[", 0) == 0 || p.rfind("acl.service[", 0) == 0 ||
-            p.rfind("interface.address[", 0) == 0 || p == "service.iptables" || p == "ssh.port")
-            relevant = true;
-        for (const auto& [n, x] : bindings) {
-            const auto& name = std::get<std::string>(x);
-            relevant = relevant || p.rfind("acl.entry[" + name + ":", 0) == 0 || p == "acl.description[" + name + "]";
-        }
-        if (relevant) break;
-    }
+    bool relevant = touches_bound(next, changed) || std::any_of(changed.begin(), changed.end(), [](const auto& p) {
+                        return p.rfind("interface.address[", 0) == 0 || p == "ssh.port";
+                    });
     if (!relevant) return {};
     for (const auto& [n, x] : bindings)
         if (!admits_tcp(next, std::stoi(n), *ip, ssh_port))

@@ -89,6 +89,13 @@ struct View {
     std::map<int, std::string> bindings;  // GigabitEthernet N -> ACL
 };
 View view(const Config& c);
+// The same for what the packet filter installs: the bindings, the lists they
+// name and the objects those lists use (linear in the bound lists only).
+View bound_view(const Config& c);
+// Whether a commit that changed `changed` can alter what the bound lists do:
+// a binding, a bound list, an object, the filter switch. Edits to lists
+// bound nowhere cannot.
+bool touches_bound(const Config& next, const std::vector<std::string>& changed);
 
 // Cross-entry rules (references, bindings, the packet filter switch). "" or why.
 std::string validate(const Config& c);

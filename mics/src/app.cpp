@@ -388,7 +388,11 @@ std::string App::commit_candidate(const Config& next, const std::vector<std::str
     bool switch_prev = std::get<bool>(get(running_, "service.iptables"));
     bool switch_next = std::get<bool>(get(next, "service.iptables"));
     bool filter_want = switch_prev != switch_next ? switch_next : filter_was;
-    bool filter_touched = acl_touched && (filter_want || filter_was);
+    // Only changes that reach a bound list re-install the ruleset; an edit to
+    // a list bound nowhere leaves iptables alone.
+    bool filter_touched = acl_touched && (filter_want || filter_was) &&
+                          (filter_want != filter_was || acl::touches_bound(next, changed) ||
+                           acl::touches_bound(running_, changed));
     if (filter_touched)
         if (std::string why = filter_apply(next, filter_want); !why.empty()) return "packet filter: " + why;
     if (std::string why = apply_network(running_, next, links_, false, [](const Command& c) { return run_argv(c); });

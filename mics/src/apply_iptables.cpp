@@ -39,7 +39,7 @@ std::string comment(const std::string& text) { return " -m comment --comment \""
 IptablesRules iptables_rules(const Config& c, const LinkMap& links) {
     IptablesRules out;
     out.chains.push_back(kFilterChain);
-    acl::View v = acl::view(c);
+    acl::View v = acl::bound_view(c);  // what is bound, not every list
     // One chain per ACL bound to a mapped link, numbered in name order (an
     // ACL name can be longer than iptables' 28-character chain names).
     std::map<std::string, std::string> chain_of;
@@ -87,34 +87,26 @@ IptablesRules iptables_rules(const Config& c, const LinkMap& links) {
     return out;
 }
 
-IptablesState parse_iptables_save(const std::string& text) {
-    IptablesState s;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        if (line.rfind(":SENTRY-", 0) == 0) s.chains.push_back(line.substr(1, line.find(' ') - 1));
-        if (line == std::string("-A INPUT -j ") + kFilterChain) s.jump = true;
-    }
-    return s;
-}
+namespace {
+
+std::string acl_chain(int k) { return kAclChainPrefix + std::to_string(k); }
+
+}  // namespace
 
 std::string iptables_restore_input(const IptablesState& now, const IptablesRules* rules) {
+    // Declaring a chain creates it or flushes it, and --noflush leaves every
+    // other chain alone. Every chain we may ever use is declared (at most one
+    // list per interface), so nothing has to be read back from iptables
+    // first: those not needed now are deleted again, once nothing jumps to
+    // them (SENTRY-IN is refilled without them).
     std::string out = "*filter\n";
-    if (!rules) {
-        if (now.chains.empty() && !now.jump) return {};
-        if (now.jump) out += std::string("-D INPUT -j ") + kFilterChain + "\n";
-        for (const auto& c : now.chains) out += "-F " + c + "\n";
-        for (const auto& c : now.chains) out += "-X " + c + "\n";
-        return out + "COMMIT\n";
-    }
-    // Declaring a chain creates it or flushes it (--noflush leaves every
-    // other chain alone); chains of ours no longer needed are emptied, then
-    // deleted, once nothing jumps to them.
-    for (const auto& c : rules->chains) out += ":" + c + " - [0:0]\n";
-    std::vector<std::string> stale;
-    for (const auto& c : now.chains)
-        if (std::find(rules->chains.begin(), rules->chains.end(), c) == rules->chains.end()) stale.push_back(c);
-    for (const auto& c : stale) out += "-F " + c + "\n";
-    for (const auto& c : stale) out += "-X " + c + "\n";
+    if (!rules && now.jump) out += std::string("-D INPUT -j ") + kFilterChain + "\n";
+    out += std::string(":") + kFilterChain + " - [0:0]\n";
+    for (int k = 1; k <= kMaxAclChains; ++k) out += ":" + acl_chain(k) + " - [0:0]\n";
+    for (int k = 1; k <= kMaxAclChains; ++k)
+        if (!rules || std::find(rules->chains.begin(), rules->chains.end(), acl_chain(k)) == rules->chains.end())
+            out += "-X " + acl_chain(k) + "\n";
+    if (!rules) return out + std::string("-X ") + kFilterChain + "\nCOMMIT\n";
     out += rules->rules;
     if (!now.jump) out += std::string("-I INPUT 1 -j ") + kFilterChain + "\n";
     return out + "COMMIT\n";
@@ -123,15 +115,15 @@ std::string iptables_restore_input(const IptablesState& now, const IptablesRules
 std::string apply_iptables(const Config& c, const LinkMap& links, bool on, const Runner& run,
                            const InputRunner& feed) {
     if (links.empty()) return {};
-    ExecResult saved = run({"iptables-save", "-t", "filter"});
-    if (saved.status != 0) return "iptables-save: " + (saved.output.empty() ? "failed" : saved.output);
-    IptablesState now = parse_iptables_save(saved.output);
+    // Only the INPUT jump has to be known: 0 = there, 1 = not there, 2 = our
+    // chain does not exist (so neither does the jump). -w: wait for the
+    // xtables lock instead of failing while another tool holds it.
+    ExecResult check = run({"iptables", "-w", "5", "-C", "INPUT", "-j", kFilterChain});
+    if (check.status < 0 || check.status > 2) return "iptables: " + (check.output.empty() ? "failed" : check.output);
+    IptablesState now{check.status == 0};
     IptablesRules rules;
     if (on) rules = iptables_rules(c, links);
-    std::string input = iptables_restore_input(now, on ? &rules : nullptr);
-    if (input.empty()) return {};
-    // -w: wait for the xtables lock instead of failing while another tool holds it.
-    ExecResult r = feed({"iptables-restore", "--noflush", "-w", "5"}, input);
+    ExecResult r = feed({"iptables-restore", "--noflush", "-w", "5"}, iptables_restore_input(now, on ? &rules : nullptr));
     if (r.status != 0) return "iptables-restore: " + (r.output.empty() ? "failed" : r.output);
     return {};
 }

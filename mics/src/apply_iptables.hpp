@@ -29,17 +29,20 @@ struct IptablesRules {
     std::string rules;                // "-A ..." lines
 };
 // The ruleset for `c` on the mapped links: deterministic text (golden-tested).
+// Only what is bound is read (acl::bound_view).
 IptablesRules iptables_rules(const Config& c, const LinkMap& links);
 
-// What is installed now, read from `iptables-save -t filter`.
-struct IptablesState {
-    std::vector<std::string> chains;  // every SENTRY-* chain
-    bool jump = false;                // INPUT has "-j SENTRY-IN"
-};
-IptablesState parse_iptables_save(const std::string& text);
+// At most one list per interface, so at most this many SENTRY-ACL-n chains.
+inline constexpr int kMaxAclChains = 6;
 
-// The iptables-restore --noflush input that takes `now` to `rules`
-// (nullptr: remove everything of ours). "" when there is nothing to do.
+// What has to be known of the installed state (`iptables -C`): nothing
+// else is read back, so an apply costs one restore of our own rules.
+struct IptablesState {
+    bool jump = false;  // INPUT has "-j SENTRY-IN"
+};
+
+// The iptables-restore --noflush input that takes any state of our chains to
+// `rules` (nullptr: remove every chain of ours and the jump).
 std::string iptables_restore_input(const IptablesState& now, const IptablesRules* rules);
 
 using InputRunner = std::function<ExecResult(const Command&, const std::string& input)>;
