@@ -3,8 +3,10 @@
 # comparing runs on the same machine, not absolute claims.
 #   CLI: sentry-cli start-up + one command; offline parse of 10,000 config lines;
 #        10,000 config lines applied through MICS (one revision each).
-# Then scripts/bench-devices.sh: the device cache at 1,000,000 devices, and
-# scripts/bench-proxy.sh: sentryd vs nginx vs haproxy (its own table).
+# Then scripts/bench-config.sh: a 10,000-line ACL configuration (load, show,
+# single-change commit), scripts/bench-devices.sh: the device cache at
+# 1,000,000 devices, and scripts/bench-proxy.sh: sentryd vs nginx vs haproxy
+# (each its own table).
 set -euo pipefail
 BUILD=${BUILD:-build}
 ROUNDS=${ROUNDS:-3}
@@ -78,7 +80,8 @@ for r in rows:
 PY
 
 echo
+BUILD=$BUILD "$(dirname "$0")/bench-config.sh"
+echo
 BUILD=$BUILD "$(dirname "$0")/bench-devices.sh"
-
 echo
 BUILD=$BUILD ROUNDS=$ROUNDS "$(dirname "$0")/bench-proxy.sh"

@@ -42,5 +42,6 @@ void register_interface_commands(Grammar& g);
 void register_platform_commands(Grammar& g);
 void register_diag_commands(Grammar& g);
 void register_device_commands(Grammar& g);
+void register_acl_commands(Grammar& g);
 
 }  // namespace cli

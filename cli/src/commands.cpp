@@ -39,6 +39,7 @@ const Grammar& grammar() {
         register_platform_commands(g);
         register_diag_commands(g);
         register_device_commands(g);
+        register_acl_commands(g);
         return g;
     }();
     return g;

@@ -214,10 +214,12 @@ void register_platform_commands(Grammar& g) {
     const std::string ipt = "The packet filter (iptables)\n";
     g.add({"service iptables enable", svc + ipt + "Start it at boot\n", kConfig, 15,
            [](Shell& sh, const Args&) { return config_edit(sh, "service.iptables", "set", true); }, false,
-           "Start the packet filter at boot (the default); saved with 'write memory' like every setting."});
+           "Run the packet filter (the default): the bound access lists' rules are installed now and at every boot; "
+           "saved with 'write memory' like every setting (docs/acl.md)."});
     g.add({"no service iptables", no + svc + ipt, kConfig, 15,
            [](Shell& sh, const Args&) { return config_edit(sh, "service.iptables", "set", false); }, false,
-           "Do not start the packet filter at boot."});
+           "Do not run the packet filter: its rules are removed now and not installed at boot; refused while an "
+           "access list is bound to an interface."});
 
     // ---- cannot exist here (docs/not-available.md) ---------------------------
     const std::string sw = "Software update from the vendor's servers\n";

@@ -48,9 +48,16 @@ std::string section_filter(const std::string& text, const std::string& section) 
     return out;
 }
 
+// A large configuration is sent once, as text or as data (`| json`), so
+// its reply stays well inside the 1 MiB frame.
+nlohmann::json config_args(const Shell& s, const char* what, bool all) {
+    bool json = s.wants_json();
+    return {{"what", what}, {"all", all}, {"text", !json}, {"data", json}};
+}
+
 int show_running(Shell& s, const Args& a) {
-    if (!a.has("section")) return show(s, {{"what", "running-config"}, {"all", a.has("all")}});
-    mics::Reply r = s.call("show", nlohmann::json{{"what", "running-config"}, {"all", a.has("all")}}.dump());
+    if (!a.has("section")) return show(s, config_args(s, "running-config", a.has("all")));
+    mics::Reply r = s.call("show", config_args(s, "running-config", a.has("all")).dump());
     if (!r.ok) return s.fail(r);
     nlohmann::json d = nlohmann::json::parse(r.data, nullptr, false);
     if (!d.is_object()) d = nlohmann::json::object();
@@ -71,7 +78,7 @@ void register_show_commands(Grammar& g) {
            "after it, only the top-level lines starting with them and their sub-mode sections: 'show running-config "
            "interface GigabitEthernet 2', 'show running-config ip route'."});
     g.add({"show startup-config", sh + "Configuration loaded at boot\n", kExec, 15,
-           [](Shell& s, const Args&) { return show(s, {{"what", "startup-config"}}); }, true,
+           [](Shell& s, const Args&) { return show(s, config_args(s, "startup-config", false)); }, true,
            "Show the configuration saved by 'write memory'."});
     g.add({"show version", sh + "Software version, build and uptime\n", kExec, 1,
            [](Shell& s, const Args&) { return show(s, {{"what", "version"}}); }, true,

@@ -249,6 +249,14 @@ int Shell::fail(const mics::Reply& r) {
     return error(r.message.empty() ? r.code : r.message);
 }
 
+bool Shell::wants_json() const {
+    for (const std::string& stage : pipes_) {
+        auto toks = tokenize(stage);
+        if (!toks.empty() && pipe_stage(toks[0].text) == "json") return true;
+    }
+    return false;
+}
+
 void Shell::emit(const std::string& text, const std::string& data_json) {
     std::vector<std::string> lines;
     {

@@ -57,6 +57,10 @@ public:
     void stream_begin();
     bool stream_lines(const std::string& text, const std::vector<std::string>& items_json);
     void stream_end();
+    // The current command's output ends in `| json`: emit() prints only the
+    // data, so a handler may leave the text out of its request (and the
+    // data when this is false).
+    bool wants_json() const;
     int fail(const mics::Reply& r);  // prints "% <message>", returns kCommandError
     int error(const std::string& message);
     std::string read_secret(const std::string& prompt);

@@ -1,5 +1,6 @@
 #include "app.hpp"
 
+#include "acl.hpp"
 #include "apply_ntp.hpp"
 
 #include "certs.hpp"
@@ -13,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -84,7 +86,7 @@ std::string App::init() {
         std::string h = hash_password(pw);
         if (h.empty() || !store_.put_secret("enable", h)) return "cannot store the enable secret";
     }
-    if (!store_.latest()) {
+    if (!store_.latest_id()) {
         Config seed;
         // The dev community is documented in README.md; change it with `snmp-server community`.
         std::string community = mics::env_or("SENTRY_SNMP_COMMUNITY", "sentry-dev");
@@ -103,11 +105,11 @@ std::string App::init() {
     // No startup pointer ("erase startup-config") boots the factory configuration
     // and leaves startup-config absent until the next `write memory`, as on IOS.
     auto startup = store_.startup_id();
-    auto latest = store_.latest();
+    auto latest = store_.latest_id();
     auto boot = startup ? store_.revision(*startup) : factory_revision();
     if (!boot) return "startup configuration revision is missing";
     if (!from_json(boot->config, running_, &err)) return "startup configuration is invalid: " + err;
-    if (latest && latest->id != boot->id) {
+    if (latest && *latest != boot->id) {
         std::string what = startup ? "boot: load startup-config (revision " + std::to_string(boot->id) + ")"
                                    : "boot: factory configuration (startup-config erased)";
         revision_ = store_.commit(boot->config, {"system", "local", "", what});
@@ -116,6 +118,7 @@ std::string App::init() {
         revision_ = boot->id;
     }
     booted_ = running_;
+    shadow_ = running_;
     // A confirm-or-revert timer survives a restart: fire it now if it is overdue.
     revert_ = store_.pending_revert();
     check_revert(std::int64_t(std::time(nullptr)));
@@ -125,6 +128,7 @@ std::string App::init() {
     if (std::string why = apply_network(Config{}, running_, links_, true, [](const Command& c) { return run_argv(c); });
         !why.empty())
         mics::log_error("network: " + why);
+    filter_boot();
 
     std::string hostname = get_string(running_, "system.hostname");
     if (std::string why = ensure_self_signed(p.certs() + "/sentry.crt", p.certs() + "/sentry.key", hostname);
@@ -236,7 +240,7 @@ void App::tick() {
     check_revert(std::int64_t(std::time(nullptr)));
 }
 
-std::string App::write_snmpd_conf() {
+std::string App::write_snmpd_conf(bool* changed) {
     const auto& p = opt_.paths;
     std::error_code ec;
     fs::create_directories(p.snmp() + "/persist", ec);
@@ -251,8 +255,12 @@ std::string App::write_snmpd_conf() {
     conf += "sysDescr Sentry Secure Gateway\n";
     conf += "sysServices 72\n";
     if (!community.empty()) conf += "rocommunity " + community + " default\n";
+    // Most commits do not touch it: no write, no fsync, no HUP then.
+    if (conf == snmpd_conf_) return {};
     // 0640: the community is a credential.
     if (!write_file_atomic(p.snmp() + "/snmpd.conf", conf, 0640)) return "cannot write snmpd.conf";
+    snmpd_conf_ = conf;
+    if (changed) *changed = true;
     return {};
 }
 
@@ -279,25 +287,86 @@ bool App::push_sentryd() {
 }
 
 void App::apply_all() {
-    if (std::string why = write_snmpd_conf(); !why.empty()) mics::log_error(why);
-    if (sup_) {
+    bool snmpd_changed = false;
+    if (std::string why = write_snmpd_conf(&snmpd_changed); !why.empty()) mics::log_error(why);
+    if (sup_ && snmpd_changed) {
         if (pid_t p = sup_->pid("snmp")) ::kill(p, SIGHUP);  // snmpd re-reads its config on HUP
     }
     apply_ntp();
     apply_sshd(true);
 }
 
-std::string App::commit(const Config& next, const Session& s, const std::string& line, std::int64_t* rev) {
-    if (std::string why = validate(next); !why.empty()) return why;
+std::string App::commit(Config next, const Session& s, const std::string& line, std::int64_t* rev) {
+    std::vector<std::string> changed = changed_paths(running_, next);
+    return commit_candidate(next, changed, s, line, rev, [&] {
+        running_.values.swap(next.values);
+        shadow_ = running_;  // whole-configuration commits (import, rollback, reload) are the rare ones
+    });
+}
+
+std::string App::commit_edits(const std::vector<Edit>& edits, const Session& s, const std::string& line,
+                              std::int64_t* rev, bool* invalid) {
+    // shadow_ equals running_ between commits and becomes the candidate in
+    // place: no copy of the configuration, and the undo log puts it back.
+    std::vector<std::pair<std::string, std::optional<Value>>> undo;
+    auto restore = [&] {
+        for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+            if (it->second) shadow_.values[it->first] = *it->second;
+            else shadow_.values.erase(it->first);
+        }
+    };
+    for (const auto& e : edits) {
+        auto old = shadow_.values.find(e.path);
+        undo.emplace_back(e.path, old == shadow_.values.end() ? std::nullopt : std::optional<Value>(old->second));
+        if (std::string why = apply_edit(shadow_, e.path, e.op, e.value); !why.empty()) {
+            restore();
+            if (invalid) *invalid = true;
+            return why;
+        }
+    }
+    std::vector<std::string> changed;
+    for (const auto& [path, before] : undo) {
+        auto now = shadow_.values.find(path);
+        auto was = running_.values.find(path);
+        bool same = (now == shadow_.values.end()) == (was == running_.values.end()) &&
+                    (now == shadow_.values.end() || now->second == was->second);
+        if (!same) changed.push_back(path);
+    }
+    std::sort(changed.begin(), changed.end());
+    changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+    if (rev) *rev = 0;
+    if (changed.empty()) return {};
+    std::string why = commit_candidate(shadow_, changed, s, line, rev, [&] {
+        for (const auto& p : changed) {
+            auto it = shadow_.values.find(p);
+            if (it == shadow_.values.end()) running_.values.erase(p);
+            else running_.values[p] = it->second;
+        }
+    });
+    if (!why.empty()) restore();
+    return why;
+}
+
+std::string App::commit_candidate(const Config& next, const std::vector<std::string>& changed, const Session& s,
+                                  const std::string& line, std::int64_t* rev, const std::function<void()>& install) {
+    // running_ is valid, so checking what changed gives validate(next)'s
+    // verdict at a cost that does not grow with the configuration.
+    if (std::string why = validate_change(running_, next, changed); !why.empty()) return why;
     if (std::string why = accounts::check_commit(running_, next, s.user); !why.empty()) return why;
     if (int port = ssh_port(next); sup_ && port != ssh_port(running_))
         if (std::string why = check_ssh_port(port); !why.empty()) return why;
+    bool acl_touched = std::any_of(changed.begin(), changed.end(), [](const std::string& p) {
+        return p.rfind("acl.", 0) == 0 || p == "service.iptables";
+    });
+    // An ACL change, a new interface address (the lists match it as the
+    // destination) or a new SSH port can shut out the administrator making it.
+    if (std::string why = acl::check_lockout(next, s.source, ssh_port(next), changed); !why.empty()) return why;
     // sentryd can refuse a snapshot, so it gets it before the revision is
     // stored, under the id the store will give it (ids only grow): a refusal
     // leaves nothing committed and its reason goes back to the shell. Not
     // running is no refusal: sentryd pulls the configuration when it starts.
-    auto latest = store_.latest();
-    std::int64_t expect = (latest ? latest->id : 0) + 1;
+    std::int64_t latest = store_.latest_id().value_or(0);
+    std::int64_t expect = latest + 1;
     std::string refused;
     Offer offered = offer_sentryd(next, expect, &refused);
     if (offered == Offer::refused) return "sentryd refused the configuration: " + refused;
@@ -310,16 +379,36 @@ std::string App::commit(const Config& next, const Session& s, const std::string&
             if (armed) app.restart_sentryd();
         }
     } ahead{*this, offered == Offer::applied};
-    // The network applier runs before the revision is stored: it undoes its
-    // own partial work, so a refused change leaves links, routes and the
-    // revision history as they were.
+    // The packet filter and the network applier run before the revision is
+    // stored and undo their own work, so a refused change leaves rules,
+    // links, routes and the revision history as they were. `service iptables
+    // enable` / `no service iptables` start or stop the filter; other changes
+    // keep its state (a `service iptables stop` holds until start or boot).
+    bool filter_was = filter_.running;
+    bool switch_prev = std::get<bool>(get(running_, "service.iptables"));
+    bool switch_next = std::get<bool>(get(next, "service.iptables"));
+    bool filter_want = switch_prev != switch_next ? switch_next : filter_was;
+    // Only changes that reach a bound list re-install the ruleset; an edit to
+    // a list bound nowhere leaves iptables alone.
+    bool filter_touched = acl_touched && (filter_want || filter_was) &&
+                          (filter_want != filter_was || acl::touches_bound(next, changed) ||
+                           acl::touches_bound(running_, changed));
+    if (filter_touched)
+        if (std::string why = filter_apply(next, filter_want); !why.empty()) return "packet filter: " + why;
     if (std::string why = apply_network(running_, next, links_, false, [](const Command& c) { return run_argv(c); });
-        !why.empty())
+        !why.empty()) {
+        if (filter_touched) filter_apply(running_, filter_was);
         return why;
-    std::int64_t id = store_.commit(to_json(next), {s.user, s.source, s.id, line});
+    }
+    // Only the change is written (a full snapshot every Store::kMaxDeltaChain
+    // revisions): a single edit of a large configuration stays a small write.
+    RevisionMeta meta{s.user, s.source, s.id, line};
+    std::int64_t id = latest == revision_
+                          ? store_.commit_change(revision_, delta_json(next, changed), [&] { return to_json(next); }, meta)
+                          : store_.commit(to_json(next), meta);
     if (!id) return "cannot store the revision: " + store_.last_error();
     ahead.armed = false;
-    running_ = next;
+    install();
     revision_ = id;
     if (rev) *rev = id;
     apply_all();

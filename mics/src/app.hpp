@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,8 +55,18 @@ public:
     const Options& options() const { return opt_; }
     long long uptime_s() const;
 
-    // Validates, stores a revision, swaps it in and runs the appliers.
-    std::string commit(const Config& next, const Session& s, const std::string& line, std::int64_t* rev);
+    // Validates, stores a revision, swaps it in and runs the appliers: a whole
+    // configuration (import, rollback, reload). "" or why.
+    std::string commit(Config next, const Session& s, const std::string& line, std::int64_t* rev);
+    // The same for edits of the running configuration (config.edit), at a
+    // cost that follows the edits, not the size of the configuration. An edit
+    // the model refuses sets *invalid; *rev = 0 when nothing changed.
+    struct Edit {
+        std::string path, op;
+        std::optional<Value> value;
+    };
+    std::string commit_edits(const std::vector<Edit>& edits, const Session& s, const std::string& line,
+                             std::int64_t* rev, bool* invalid);
 
     // ---- archive (app_archive.cpp) ------------------------------------------
     Supervisor* supervisor() { return sup_; }
@@ -90,8 +101,24 @@ public:
     void apply_sshd(bool restart);
     std::string check_ssh_port(int port) const;
 
+    // ---- packet filter: ACLs as iptables rules (apply_iptables.cpp) ---------
+    struct FilterStatus {
+        bool enabled = true;      // `service iptables enable`: started at boot
+        std::string state;        // running, stopped, disabled, unmanaged (no link map)
+        long long uptime_s = 0;   // since the rules were installed
+        int restarts = 0;         // `service iptables restart`s since MICS started
+    };
+    FilterStatus filter_status() const;
+    // `service iptables {start|stop|restart}` (volatile: boot follows the
+    // configuration). "" or why.
+    std::string filter_control(const std::string& action);
+
 private:
     std::optional<Revision> factory_revision() const;
+    // The commit pipeline for candidate `next` (differs from running_ at
+    // `changed`); install() makes it running once the revision is stored.
+    std::string commit_candidate(const Config& next, const std::vector<std::string>& changed, const Session& s,
+                                 const std::string& line, std::int64_t* rev, const std::function<void()>& install);
 
     void apply_all();
     bool push_sentryd();  // the running revision; false while sentryd is not running
@@ -99,17 +126,29 @@ private:
     enum class Offer { applied, down, refused };
     Offer offer_sentryd(const Config& c, std::int64_t version, std::string* reason);
     void restart_sentryd();
-    std::string write_snmpd_conf();
+    // snmpd.conf from the running configuration, written only when its text
+    // changed (*changed set then). "" or why.
+    std::string write_snmpd_conf(bool* changed = nullptr);
+    std::string snmpd_conf_;  // last written
     // chrony.conf + `service ntp` -> the supervised chronyd (apply_ntp.cpp).
     // control=false only writes the file (before the supervisor's first start,
     // which may adopt a chronyd left by an earlier MICS).
     void apply_ntp(bool control = true);
     std::string chrony_conf_;  // last written, to restart chronyd only on a change
+    // Installs (on) or removes our iptables chains; no-op without a link map.
+    std::string filter_apply(const Config& c, bool on);
+    void filter_boot();
+    struct {
+        bool running = false;  // our chains are installed
+        std::chrono::steady_clock::time_point since{};
+        int restarts = 0;
+    } filter_;
 
     Options opt_;
     LinkMap links_;
     Store store_;
     Config running_;
+    Config shadow_;  // == running_ between commits; commit_edits' candidate
     accounts::Lines lines_;
     Config booted_;
     std::int64_t revision_ = 0;

@@ -19,7 +19,7 @@ std::string App::rollback(std::int64_t rev, const Session& s, std::int64_t* new_
     Config c;
     std::string err;
     if (!from_json(r->config, c, &err)) return "revision " + std::to_string(rev) + " is not loadable: " + err;
-    return commit(c, s, "rollback to revision " + std::to_string(rev), new_rev);
+    return commit(std::move(c), s, "rollback to revision " + std::to_string(rev), new_rev);
 }
 
 std::string App::arm_revert(int minutes, const Session& s, std::int64_t now) {
@@ -61,7 +61,7 @@ void App::check_revert(std::int64_t now) {
     Config c;
     if (!r) why = "revision " + std::to_string(p.revision) + " is missing";
     else if (std::string err; !from_json(r->config, c, &err)) why = err;
-    else why = commit(c, sys, line, nullptr);
+    else why = commit(std::move(c), sys, line, nullptr);
     if (!why.empty()) mics::log_error(line + " failed: " + why);
     else mics::log_warn(line + ": revision " + std::to_string(p.revision) + " restored");
     store_.audit({0, sys.user, sys.source, sys.id, "exec", line, why.empty() ? "success" : "error: " + why});

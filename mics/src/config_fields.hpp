@@ -59,6 +59,23 @@ struct Field {
     std::string block;                                       // member: name of its head row
     // Member: the line for an absent entry (e.g. "no ip address"); "" = none.
     std::string render_absent;
+
+    // A family whose absent entries have a per-key default (built-in ACL
+    // services): the key's default or nullopt. Setting an entry to it deletes
+    // the entry; `show running-config all` renders it for the keys keys_all lists.
+    std::function<std::optional<Value>(const std::string& key)> key_default;
+    // A family: why deleting entry `key` from `c` is refused ("in use by ..."), or "".
+    std::function<std::string(const Config& c, const std::string& key)> check_delete;
+    // Whole-config rule of a subtree (references between entries), run by
+    // validate() once every value passed its own checks. "" or why.
+    std::function<std::string(const Config&)> check_config;
+    // The same rule for a commit: `next` differs from `prev` (valid) only at
+    // `changed` paths, so only what they touch needs checking. Null: the
+    // commit runs check_config when a changed path starts with one of
+    // check_inputs (every commit when check_inputs is empty).
+    std::function<std::string(const Config& prev, const Config& next, const std::vector<std::string>& changed)>
+        check_change;
+    std::vector<std::string> check_inputs;
 };
 
 // Shared validators and parse helpers.
@@ -81,5 +98,6 @@ void add_ssh_fields(std::vector<Field>& v);
 void add_sentry_fields(std::vector<Field>& v);
 void add_device_fields(std::vector<Field>& v);
 void add_platform_fields(std::vector<Field>& v);
+void add_acl_fields(std::vector<Field>& v);
 
 }  // namespace micsd::model

@@ -11,7 +11,9 @@
 #include <initializer_list>
 #include <functional>
 #include <sstream>
+#include <set>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace micsd {
 
@@ -35,15 +37,22 @@ const std::vector<Field>& table() {
         model::add_sentry_fields(v);
         model::add_device_fields(v);
         model::add_platform_fields(v);
+        model::add_acl_fields(v);  // after `service iptables`, which bindings need
         return v;
     }();
     return t;
 }
 
 const Field* find(const std::string& path) {
-    for (const auto& f : table())
-        if (f.info.path == path) return &f;
-    return nullptr;
+    // Every stored path is resolved on each validation: a hash lookup, not a
+    // scan of the table, keeps that linear in the size of the configuration.
+    static const std::unordered_map<std::string, const Field*> index = [] {
+        std::unordered_map<std::string, const Field*> m;
+        for (const auto& f : table()) m.emplace(f.info.path, &f);
+        return m;
+    }();
+    auto it = index.find(path);
+    return it == index.end() ? nullptr : it->second;
 }
 
 // The row for a stored path: a scalar by its path, a family entry "family[key]"
@@ -63,10 +72,9 @@ const Field* resolve(const std::string& path, std::string& key) {
 std::string entry_path(const Field& f, const std::string& key) { return f.info.path + "[" + key + "]"; }
 
 std::size_t count_entries(const Config& c, const Field& f) {
-    std::string prefix = f.info.path + "[";
-    std::size_t n = 0;
-    for (auto it = c.values.lower_bound(prefix); it != c.values.end() && it->first.rfind(prefix, 0) == 0; ++it) ++n;
-    return n;
+    // Entries "path[...]" sort between "path[" and "path\\" ('[' + 1): a
+    // distance between two bounds, no comparison per entry.
+    return std::size_t(std::distance(c.values.lower_bound(f.info.path + "["), c.values.lower_bound(f.info.path + "\\")));
 }
 
 std::vector<std::pair<std::string, Value>> family_entries(const Config& c, const Field& f) {
@@ -150,14 +158,21 @@ std::string get_string(const Config& c, const std::string& path) {
 
 long long get_int(const Config& c, const std::string& path) { return std::get<long long>(get(c, path)); }
 
-std::string apply_edit(Config& c, const std::string& path, const std::string& op,
-                       const std::optional<Value>& value) {
+namespace {
+
+// apply_edit(); `limit` = refuse an entry beyond the family's max_entries.
+// Counting is linear in the family, so parse_config() leaves it to its final
+// validate() instead of counting on every line of a large import.
+std::string edit_impl(Config& c, const std::string& path, const std::string& op, const std::optional<Value>& value,
+                      bool limit) {
     std::string key;
     const Field* f = resolve(path, key);
     if (!f) return "unknown setting " + path;
     if (op == "delete") {
         if (f->key_check)
             if (std::string why = f->key_check(key); !why.empty()) return path + ": " + why;
+        if (f->check_delete)
+            if (std::string why = f->check_delete(c, key); !why.empty()) return why;
         c.values.erase(path);
         return {};
     }
@@ -166,11 +181,16 @@ std::string apply_edit(Config& c, const std::string& path, const std::string& op
     std::string why = check_value(*f, path, key, *value);
     if (!why.empty()) return why;
     if (f->key_check) {
-        if (f->keys_all && *value == f->info.def) {
+        if (f->key_default) {
+            if (auto d = f->key_default(key); d && *value == *d) {
+                c.values.erase(path);  // a built-in entry as defined: nothing to store
+                return {};
+            }
+        } else if (f->keys_all && *value == f->info.def) {
             c.values.erase(path);  // a per-entry default is not stored
             return {};
         }
-        if (!c.values.count(path) && f->max_entries && count_entries(c, *f) >= f->max_entries)
+        if (limit && !c.values.count(path) && f->max_entries && count_entries(c, *f) >= f->max_entries)
             return f->info.path + ": at most " + std::to_string(f->max_entries) + " entries";
         c.values[path] = *value;  // a family has no default: every entry is stored
     } else if (*value == f->info.def)
@@ -178,6 +198,13 @@ std::string apply_edit(Config& c, const std::string& path, const std::string& op
     else
         c.values[path] = *value;
     return {};
+}
+
+}  // namespace
+
+std::string apply_edit(Config& c, const std::string& path, const std::string& op,
+                       const std::optional<Value>& value) {
+    return edit_impl(c, path, op, value, true);
 }
 
 std::string validate(const Config& c) {
@@ -190,6 +217,59 @@ std::string validate(const Config& c) {
     }
     for (const auto& f : table())
         if (std::string why = check_count(c, f); !why.empty()) return why;
+    for (const auto& f : table())
+        if (f.check_config)
+            if (std::string why = f.check_config(c); !why.empty()) return why;
+    return {};
+}
+
+std::vector<std::string> changed_paths(const Config& a, const Config& b) {
+    // Both maps are sorted: one merge pass, no parsing.
+    std::vector<std::string> out;
+    auto i = a.values.begin(), j = b.values.begin();
+    while (i != a.values.end() || j != b.values.end()) {
+        if (j == b.values.end() || (i != a.values.end() && i->first < j->first)) {
+            out.push_back((i++)->first);
+        } else if (i == a.values.end() || j->first < i->first) {
+            out.push_back((j++)->first);
+        } else {
+            if (!(i->second == j->second)) out.push_back(i->first);
+            ++i, ++j;
+        }
+    }
+    return out;
+}
+
+std::string validate_change(const Config& prev, const Config& next, const std::vector<std::string>& changed) {
+    for (const auto& path : changed) {
+        auto it = next.values.find(path);
+        if (it == next.values.end()) continue;  // deleted: nothing of its own to check
+        std::string key;
+        const Field* f = resolve(path, key);
+        if (!f) return "unknown setting " + path;
+        if (std::string why = check_value(*f, path, key, it->second); !why.empty()) return why;
+    }
+    // Only a family that gained entries can be over its limit (each counted once).
+    std::set<const Field*> grew;
+    for (const auto& path : changed) {
+        auto open = path.find('[');
+        if (open == std::string::npos || !next.values.count(path) || prev.values.count(path)) continue;
+        if (const Field* f = find(path.substr(0, open))) grew.insert(f);
+    }
+    for (const Field* f : grew)
+        if (std::string why = check_count(next, *f); !why.empty()) return why;
+    for (const auto& f : table()) {
+        if (f.check_change) {
+            if (std::string why = f.check_change(prev, next, changed); !why.empty()) return why;
+            continue;
+        }
+        if (!f.check_config) continue;
+        bool touched = f.check_inputs.empty();
+        for (const auto& p : changed)
+            for (const auto& in : f.check_inputs) touched = touched || p.rfind(in, 0) == 0;
+        if (touched)
+            if (std::string why = f.check_config(next); !why.empty()) return why;
+    }
     return {};
 }
 
@@ -244,7 +324,8 @@ std::string render(const Config& c, bool all) {
             auto es = family_entries(c, f);
             if (all && f.keys_all) {  // absent entries of a family with a per-entry default
                 for (const auto& k : f.keys_all(c))
-                    if (!c.values.count(entry_path(f, k))) es.emplace_back(k, f.info.def);
+                    if (!c.values.count(entry_path(f, k)))
+                        es.emplace_back(k, f.key_default ? f.key_default(k).value_or(f.info.def) : f.info.def);
                 auto less = [&](const auto& a, const auto& b) { return f.key_less ? f.key_less(a.first, b.first) : a.first < b.first; };
                 std::stable_sort(es.begin(), es.end(), less);
             }
@@ -301,7 +382,8 @@ std::string parse_config(const std::string& text, const Config& keep, Config& ou
                 }
             }
             if (text_field) {
-                if (std::string why = apply_edit(next, text_field->info.path, "set", tv); !why.empty()) return at(why);
+                if (std::string why = edit_impl(next, text_field->info.path, "set", tv, false); !why.empty())
+                    return at(why);
                 continue;
             }
         }
@@ -354,7 +436,7 @@ std::string parse_config(const std::string& text, const Config& keep, Config& ou
         }
         if (path == "-") continue;  // a section header: no value of its own
         if (path.empty()) return at("not a configuration line: " + line.substr(0, 80));
-        if (std::string why = apply_edit(next, path, "set", v); !why.empty()) return at(why);
+        if (std::string why = edit_impl(next, path, "set", v, false); !why.empty()) return at(why);
     }
     if (std::string why = validate(next); !why.empty()) return why;
     out = std::move(next);
@@ -366,6 +448,16 @@ std::string to_json(const Config& c) {
     for (const auto& [path, v] : c.values)
         std::visit([&](const auto& x) { j[path] = x; }, v);
     return j.dump();
+}
+
+std::string delta_json(const Config& next, const std::vector<std::string>& changed) {
+    json set = json::object(), del = json::array();
+    for (const auto& p : changed) {
+        auto it = next.values.find(p);
+        if (it == next.values.end()) del.push_back(p);
+        else std::visit([&](const auto& x) { set[p] = x; }, it->second);
+    }
+    return json{{"set", set}, {"del", del}}.dump();
 }
 
 bool from_json(const std::string& text, Config& out, std::string* err) {

@@ -48,6 +48,13 @@ std::string apply_edit(Config& c, const std::string& path, const std::string& op
 
 // Whole-config validation (cross-field rules); "" when valid.
 std::string validate(const Config& c);
+// The same verdict as validate(next) when prev is valid, at the cost of what
+// changed: a commit's check (App::commit), so a large configuration does not
+// make every small change slower.
+std::string validate_change(const Config& prev, const Config& next, const std::vector<std::string>& changed);
+// Paths whose value differs (set, changed or deleted), in path order: what
+// validate_change() takes as `changed`.
+std::vector<std::string> changed_paths(const Config& a, const Config& b);
 
 // `show running-config`: non-default settings only, unless all=true.
 std::string render(const Config& c, bool all = false);
@@ -61,6 +68,9 @@ std::string parse_config(const std::string& text, const Config& keep, Config& ou
 
 // JSON text <-> Config. from_json rejects unknown paths and bad types.
 std::string to_json(const Config& c);
+// What a commit changed, for the store: {"set":{path:value},"del":[path]}
+// with next's values at the changed paths (changed_paths()).
+std::string delta_json(const Config& next, const std::vector<std::string>& changed);
 bool from_json(const std::string& text, Config& out, std::string* err);
 
 }  // namespace micsd

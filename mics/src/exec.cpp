@@ -14,11 +14,13 @@ extern char** environ;
 
 namespace micsd {
 
-ExecResult run_argv(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+namespace {
+
+ExecResult run(const std::vector<std::string>& argv, const std::string* input, std::chrono::milliseconds timeout) {
     ExecResult r;
     if (argv.empty()) return r;
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) {
+    int out[2], in[2] = {-1, -1};
+    if (::pipe2(out, O_CLOEXEC) != 0 || (input && ::pipe2(in, O_CLOEXEC) != 0)) {
         r.output = std::string("pipe: ") + std::strerror(errno);
         return r;
     }
@@ -28,9 +30,10 @@ ExecResult run_argv(const std::vector<std::string>& argv, std::chrono::milliseco
 
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+    if (input) posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    else posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 2);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     sigset_t none, all;
@@ -43,15 +46,26 @@ ExecResult run_argv(const std::vector<std::string>& argv, std::chrono::milliseco
     int rc = ::posix_spawnp(&pid, args[0], &fa, &attr, args.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
-    ::close(fds[1]);
+    ::close(out[1]);
+    if (input) ::close(in[0]);
+    int to_child = input ? in[1] : -1;
     if (rc != 0) {
-        ::close(fds[0]);
+        ::close(out[0]);
+        if (to_child >= 0) ::close(to_child);
         r.output = argv[0] + ": " + std::strerror(rc);
         return r;
+    }
+    if (to_child >= 0) {
+        ::fcntl(to_child, F_SETFL, ::fcntl(to_child, F_GETFL) | O_NONBLOCK);
+        if (input->empty()) {
+            ::close(to_child);
+            to_child = -1;
+        }
     }
 
     auto deadline = std::chrono::steady_clock::now() + timeout;
     char buf[4096];
+    std::size_t written = 0;
     bool killed = false;
     for (;;) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -60,16 +74,27 @@ ExecResult run_argv(const std::vector<std::string>& argv, std::chrono::milliseco
             killed = true;
             break;
         }
-        pollfd p{fds[0], POLLIN, 0};
-        int n = ::poll(&p, 1, int(left.count()));
+        pollfd p[2] = {{out[0], POLLIN, 0}, {to_child, POLLOUT, 0}};
+        int n = ::poll(p, to_child >= 0 ? 2 : 1, int(left.count()));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) continue;
-        ssize_t got = ::read(fds[0], buf, sizeof buf);
+        if (to_child >= 0 && (p[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            ssize_t w = ::write(to_child, input->data() + written, input->size() - written);
+            if (w > 0) written += std::size_t(w);
+            // Done, or the child closed its stdin (EPIPE; SIGPIPE is blocked in MICS): stop feeding.
+            if (written == input->size() || (w < 0 && errno != EAGAIN && errno != EINTR)) {
+                ::close(to_child);
+                to_child = -1;
+            }
+        }
+        if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        ssize_t got = ::read(out[0], buf, sizeof buf);
         if (got < 0 && errno == EINTR) continue;
         if (got <= 0) break;  // EOF: the child closed its output
         if (r.output.size() < 64 * 1024) r.output.append(buf, std::size_t(got));
     }
-    ::close(fds[0]);
+    if (to_child >= 0) ::close(to_child);
+    ::close(out[0]);
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
@@ -80,6 +105,17 @@ ExecResult run_argv(const std::vector<std::string>& argv, std::chrono::milliseco
     r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     while (!r.output.empty() && (r.output.back() == '\n' || r.output.back() == '\r')) r.output.pop_back();
     return r;
+}
+
+}  // namespace
+
+ExecResult run_argv(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+    return run(argv, nullptr, timeout);
+}
+
+ExecResult run_argv_input(const std::vector<std::string>& argv, const std::string& input,
+                          std::chrono::milliseconds timeout) {
+    return run(argv, &input, timeout);
 }
 
 }  // namespace micsd

@@ -16,5 +16,10 @@ struct ExecResult {
 // killed after `timeout`.
 ExecResult run_argv(const std::vector<std::string>& argv,
                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
+// The same, with `input` on the child's stdin (closed after it, e.g. an
+// iptables-restore ruleset); written while the output is read, so neither
+// side can block the other.
+ExecResult run_argv_input(const std::vector<std::string>& argv, const std::string& input,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace micsd

@@ -13,6 +13,7 @@
 
 #include <ctime>
 #include <functional>
+#include <utility>
 #include <openssl/rand.h>
 
 namespace micsd {
@@ -74,8 +75,13 @@ json show(App& app, Session& s, const json& a) {
             rev = r->id;
         }
         bool all = a.value("all", false);
+        // The shell asks for the text or (`| json`) the data: a large
+        // configuration then travels once per reply. Both by default.
+        bool want_text = !a.contains("text") || a["text"] == true;
+        bool want_data = !a.contains("data") || a["data"] == true;
         json data = json::object();
         for (const auto& f : fields()) {
+            if (!want_data) break;
             if (f.keyed) {  // a family is an object {key: value}; no entries = {}
                 json fam = json::object();
                 for (const auto& [k, v] : entries(c, f.path)) std::visit([&](const auto& x) { fam[k] = x; }, v);
@@ -86,7 +92,7 @@ json show(App& app, Session& s, const json& a) {
             std::visit([&](const auto& x) { data["settings"][f.path] = x; }, v);
         }
         data["revision"] = rev;
-        return {{"text", render(c, all)}, {"data", data}};
+        return {{"text", want_text ? render(c, all) : std::string()}, {"data", data}};
     }
     if (what == "version") {
         json h = hello(app);
@@ -103,24 +109,24 @@ json config_edit(App& app, Session& s, const json& a) {
     if (!a.contains("edits") || !a["edits"].is_array() || a["edits"].empty() || a["edits"].size() > 1000)
         fail("bad_request", "'edits' must be a non-empty array (at most 1000)");
     std::string line = str_arg(a, "line", 4096, false);
-    Config next = app.running();
+    std::vector<App::Edit> edits;
     for (const auto& e : a["edits"]) {
         if (!e.is_object()) fail("bad_request", "each edit must be an object");
-        std::string path = str_arg(e, "path", 256);
-        std::string op = str_arg(e, "op", 16);
-        std::optional<Value> v;
+        App::Edit ed{str_arg(e, "path", 256), str_arg(e, "op", 16), std::nullopt};
         if (e.contains("value")) {
             const json& jv = e["value"];
-            if (jv.is_string()) v = jv.get<std::string>();
-            else if (jv.is_boolean()) v = jv.get<bool>();
-            else if (jv.is_number_integer()) v = jv.get<long long>();
+            if (jv.is_string()) ed.value = jv.get<std::string>();
+            else if (jv.is_boolean()) ed.value = jv.get<bool>();
+            else if (jv.is_number_integer()) ed.value = jv.get<long long>();
             else fail("bad_request", "edit value must be a string, integer or boolean");
         }
-        if (std::string why = apply_edit(next, path, op, v); !why.empty()) fail("invalid", why);
+        edits.push_back(std::move(ed));
     }
-    if (to_json(next) == to_json(app.running())) return {{"revision", app.revision()}, {"changed", false}};
     std::int64_t rev = 0;
-    if (std::string why = app.commit(next, s, line, &rev); !why.empty()) fail("apply_failed", why);
+    bool invalid = false;
+    if (std::string why = app.commit_edits(edits, s, line, &rev, &invalid); !why.empty())
+        fail(invalid ? "invalid" : "apply_failed", why);
+    if (rev == 0) return {{"revision", app.revision()}, {"changed", false}};
     return {{"revision", rev}, {"changed", true}};
 }
 
@@ -208,7 +214,7 @@ const std::vector<OpDef>& op_table() {
              if (args.empty()) fail("internal", "running configuration: " + why);
              return json::parse(args);
          }},
-    }, with(archive_ops(), with(account_ops(), with(sentry_ops(), system_ops()))));
+    }, with(archive_ops(), with(account_ops(), with(sentry_ops(), with(acl_ops(), system_ops())))));
     return t;
 }
 

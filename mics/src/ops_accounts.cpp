@@ -179,12 +179,11 @@ json session_enable(App& app, Session& s, const json& a) {
 // Commits edits as one revision in the caller's name (like config.edit).
 json commit_edits(App& app, Session& s, const std::vector<std::pair<std::string, std::optional<Value>>>& edits,
                   const std::string& line) {
-    Config next = app.running();
-    for (const auto& [path, v] : edits)
-        if (std::string why = apply_edit(next, path, v ? "set" : "delete", v); !why.empty()) fail("invalid", why);
-    if (to_json(next) == to_json(app.running())) return {{"revision", app.revision()}, {"changed", false}};
+    std::vector<App::Edit> list;
+    for (const auto& [path, v] : edits) list.push_back({path, v ? "set" : "delete", v});
     std::int64_t rev = 0;
-    if (std::string why = app.commit(next, s, line, &rev); !why.empty()) fail("invalid", why);
+    if (std::string why = app.commit_edits(list, s, line, &rev, nullptr); !why.empty()) fail("invalid", why);
+    if (rev == 0) return {{"revision", app.revision()}, {"changed", false}};
     return {{"revision", rev}, {"changed", true}};
 }
 

@@ -201,9 +201,9 @@ json config_import(App& app, Session& s, const json& a) {
     Config next;
     // All or nothing: any bad line leaves the running configuration untouched.
     if (std::string why = parse_config(text, app.running(), next); !why.empty()) fail("invalid", name + ": " + why);
-    if (to_json(next) == to_json(app.running())) return {{"revision", app.revision()}, {"changed", false}};
+    if (next.values == app.running().values) return {{"revision", app.revision()}, {"changed", false}};
     std::int64_t rev = 0;
-    if (std::string why = app.commit(next, s, "import configuration " + name, &rev); !why.empty())
+    if (std::string why = app.commit(std::move(next), s, "import configuration " + name, &rev); !why.empty())
         fail("apply_failed", why);
     return {{"revision", rev}, {"changed", true}};
 }
@@ -244,12 +244,15 @@ std::string hms(long long s) {
     return buf;
 }
 
-// The spec's box table (cli-commands.md §3.2) plus supervisor columns.
-json service_table(App& app, const std::vector<std::string>& only) {
+// The spec's box table (cli-commands.md §3.2) plus supervisor columns. The
+// packet filter is no process: MICS installs its rules itself, so its row
+// comes from App (no PID; uptime since the rules went in).
+json service_table(App& app, const std::vector<std::string>& only, bool filter_row = true) {
     std::vector<std::vector<std::string>> rows = {
         {"Servicename", "Enabled", "Max.Sessions", "State", "PID", "Uptime", "Restarts"}};
     json list = json::array();
-    if (Supervisor* sup = app.supervisor()) {
+    bool filter_only = only.size() == 1 && only[0] == "iptables";
+    if (Supervisor* sup = app.supervisor(); sup && !filter_only) {
         for (const auto& st : sup->status()) {
             if (!only.empty() && std::find(only.begin(), only.end(), st.name) == only.end()) continue;
             bool enabled = st.state != "disabled";
@@ -262,6 +265,14 @@ json service_table(App& app, const std::vector<std::string>& only) {
                             {"state", st.state}, {"pid", up ? json(st.pid) : json(nullptr)},
                             {"uptime_s", st.uptime_s}, {"restarts", st.restarts}});
         }
+    }
+    if (filter_row) {
+        App::FilterStatus f = app.filter_status();
+        bool up = f.state == "running";
+        rows.push_back({"iptables", f.enabled ? "yes" : "no", "", f.state, "", up ? hms(f.uptime_s) : "",
+                        std::to_string(f.restarts)});
+        list.push_back({{"name", "iptables"}, {"enabled", f.enabled}, {"max_sessions", nullptr}, {"state", f.state},
+                        {"pid", nullptr}, {"uptime_s", f.uptime_s}, {"restarts", f.restarts}});
     }
     std::vector<std::size_t> w(rows[0].size(), 0);
     for (const auto& r : rows)
@@ -276,16 +287,25 @@ json service_table(App& app, const std::vector<std::string>& only) {
         if (k == 0) text += border + "\n";
     }
     text += border + "\n";
-    if (!app.supervisor()) text += "% Services are not supervised (sentry-micsd --no-services)\n";
+    if (!app.supervisor() && !filter_only) text += "% Services are not supervised (sentry-micsd --no-services)\n";
+    if (filter_row && app.filter_status().state == "unmanaged")
+        text += "iptables: unmanaged: $SENTRY_INTERFACES names no links, so the host's firewall is left alone\n";
     return {{"text", text}, {"data", {{"services", list}}}};
 }
 
 json service_control(App& app, Session&, const json& a) {
     std::string svc = str_arg(a, "service", 16);
     std::string action = str_arg(a, "action", 16);
+    if (svc == "iptables") {
+        if (action != "status" && action != "start" && action != "stop" && action != "restart")
+            fail("bad_request", "action must be start, stop, restart or status");
+        if (action != "status")
+            if (std::string why = app.filter_control(action); !why.empty()) fail("apply_failed", why);
+        return service_table(app, {"iptables"});
+    }
     std::vector<std::string> kids = children_of(svc);
     Supervisor* sup = app.supervisor();
-    if (action == "status") return service_table(app, kids);
+    if (action == "status") return service_table(app, kids, false);
     if (action != "start" && action != "stop" && action != "restart")
         fail("bad_request", "action must be start, stop, restart or status");
     if (!sup) fail("denied", "services are not supervised (sentry-micsd --no-services)");
@@ -294,7 +314,7 @@ json service_control(App& app, Session&, const json& a) {
     if (action != "stop")
         for (const auto& k : kids)
             if (!sup->start(k)) fail("internal", "cannot start " + display_name(k) + " (see its log)");
-    return service_table(app, kids);
+    return service_table(app, kids, false);
 }
 
 }  // namespace

@@ -68,5 +68,6 @@ std::vector<OpDef> archive_ops();  // archive, audit and service ops (ops_archiv
 std::vector<OpDef> account_ops();  // users, lockout, SSH sessions (ops_accounts.cpp)
 std::vector<OpDef> sentry_ops();   // ActiveSync proxy reporting and control (ops_sentry.cpp)
 std::vector<OpDef> system_ops();   // reload, config status, FIPS, kernel parameters (ops_system.cpp)
+std::vector<OpDef> acl_ops();      // delete a whole ACL, show access-list (ops_acl.cpp)
 
 }  // namespace micsd::ops

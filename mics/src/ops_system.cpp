@@ -197,9 +197,9 @@ json reload(App& app, Session& s, const json& a) {
     std::int64_t id = 0;
     auto [boot, what] = boot_config(app, &id);
     std::int64_t rev = app.revision();
-    bool changed = to_json(boot) != to_json(app.running());
+    bool changed = boot.values != app.running().values;
     if (changed) {
-        if (std::string why = app.commit(boot, s, "reload: load " + what, &rev); !why.empty()) fail("apply_failed", why);
+        if (std::string why = app.commit(std::move(boot), s, "reload: load " + what, &rev); !why.empty()) fail("apply_failed", why);
         if (app.store().startup_id()) app.store().set_startup(rev);  // startup follows its reloaded copy, as at boot
     }
     app.set_booted(app.running());

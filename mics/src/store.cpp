@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <nlohmann/json.hpp>
+
 #include <ctime>
 
 namespace micsd {
@@ -32,6 +34,11 @@ const char* const kMigrations[] = {
     "CREATE TABLE password_history(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL,"
     "  hash TEXT NOT NULL, time INTEGER NOT NULL);"
     "CREATE INDEX password_history_name ON password_history(name, id);",
+    // 3 -> 4: a revision may hold only what changed since revision `base`
+    // (NULL: a full snapshot); `depth` counts such deltas since the last
+    // full snapshot (Store::commit_change).
+    "ALTER TABLE revisions ADD COLUMN base INTEGER;"
+    "ALTER TABLE revisions ADD COLUMN depth INTEGER NOT NULL DEFAULT 0;",
 };
 
 struct Stmt {
@@ -103,15 +110,19 @@ int Store::schema_version() const {
     return (st && st.step() == SQLITE_ROW) ? int(st.i64(0)) : 0;
 }
 
-std::int64_t Store::commit(const std::string& config_json, const RevisionMeta& m) {
-    Stmt st(db_, "INSERT INTO revisions(time,user,source,session,command,config) VALUES(?,?,?,?,?,?);");
+std::int64_t Store::insert(const std::string& config, std::optional<std::int64_t> base, std::int64_t depth,
+                           const RevisionMeta& m) {
+    Stmt st(db_, "INSERT INTO revisions(time,user,source,session,command,config,base,depth) VALUES(?,?,?,?,?,?,?,?);");
     if (!st) return 0;
     st.bind(1, now());
     st.bind(2, m.user);
     st.bind(3, m.source);
     st.bind(4, m.session);
     st.bind(5, m.command);
-    st.bind(6, config_json);
+    st.bind(6, config);
+    if (base) st.bind(7, *base);
+    else sqlite3_bind_null(st.s, 7);
+    st.bind(8, depth);
     if (st.step() != SQLITE_DONE) {
         err_ = sqlite3_errmsg(db_);
         return 0;
@@ -119,27 +130,75 @@ std::int64_t Store::commit(const std::string& config_json, const RevisionMeta& m
     return sqlite3_last_insert_rowid(db_);
 }
 
-static std::optional<Revision> read_rev(Stmt& st) {
+std::int64_t Store::commit(const std::string& config_json, const RevisionMeta& m) {
+    return insert(config_json, std::nullopt, 0, m);
+}
+
+std::int64_t Store::commit_change(std::int64_t base, const std::string& delta_json,
+                                  const std::function<std::string()>& full_json, const RevisionMeta& m) {
+    Stmt st(db_, "SELECT depth FROM revisions WHERE id=?;");
+    if (!st) return 0;
+    st.bind(1, base);
+    if (st.step() != SQLITE_ROW || st.i64(0) + 1 >= kMaxDeltaChain) return insert(full_json(), std::nullopt, 0, m);
+    return insert(delta_json, base, st.i64(0) + 1, m);
+}
+
+std::optional<std::int64_t> Store::latest_id() const {
+    Stmt st(db_, "SELECT max(id) FROM revisions;");
+    if (!st || st.step() != SQLITE_ROW || sqlite3_column_type(st.s, 0) == SQLITE_NULL) return std::nullopt;
+    return st.i64(0);
+}
+
+std::optional<Revision> Store::read(const char* where, std::int64_t arg) const {
+    std::string sql = std::string("SELECT id,time,user,source,session,command,config,base FROM revisions ") + where;
+    Stmt st(db_, sql.c_str());
+    if (!st) return std::nullopt;
+    if (arg) st.bind(1, arg);
     if (st.step() != SQLITE_ROW) return std::nullopt;
     Revision r;
     r.id = st.i64(0);
     r.time = st.i64(1);
     r.meta = {st.text(2), st.text(3), st.text(4), st.text(5)};
     r.config = st.text(6);
+    if (sqlite3_column_type(st.s, 7) == SQLITE_NULL) return r;
+    // A delta: rebuild the snapshot from the last full one before it (at
+    // most kMaxDeltaChain rows back), applying each delta oldest first.
+    std::vector<std::string> deltas{r.config};
+    std::int64_t base = st.i64(7);
+    std::string full;
+    for (;;) {
+        Stmt b(db_, "SELECT config,base FROM revisions WHERE id=?;");
+        if (!b) return std::nullopt;
+        b.bind(1, base);
+        if (b.step() != SQLITE_ROW || deltas.size() > std::size_t(kMaxDeltaChain)) {
+            err_ = "revision " + std::to_string(r.id) + ": its base revision " + std::to_string(base) + " is missing";
+            return std::nullopt;
+        }
+        if (sqlite3_column_type(b.s, 1) == SQLITE_NULL) {
+            full = b.text(0);
+            break;
+        }
+        deltas.push_back(b.text(0));
+        base = b.i64(1);
+    }
+    nlohmann::json j = nlohmann::json::parse(full, nullptr, false);
+    if (!j.is_object()) return std::nullopt;
+    for (auto it = deltas.rbegin(); it != deltas.rend(); ++it) {
+        nlohmann::json d = nlohmann::json::parse(*it, nullptr, false);
+        if (!d.is_object()) return std::nullopt;
+        if (d.contains("set") && d["set"].is_object())
+            for (auto& [k, v] : d["set"].items()) j[k] = v;
+        if (d.contains("del") && d["del"].is_array())
+            for (const auto& k : d["del"])
+                if (k.is_string()) j.erase(k.get<std::string>());
+    }
+    r.config = j.dump();
     return r;
 }
 
-std::optional<Revision> Store::latest() const {
-    Stmt st(db_, "SELECT id,time,user,source,session,command,config FROM revisions ORDER BY id DESC LIMIT 1;");
-    return st ? read_rev(st) : std::nullopt;
-}
+std::optional<Revision> Store::latest() const { return read("ORDER BY id DESC LIMIT 1;", 0); }
 
-std::optional<Revision> Store::revision(std::int64_t id) const {
-    Stmt st(db_, "SELECT id,time,user,source,session,command,config FROM revisions WHERE id=?;");
-    if (!st) return std::nullopt;
-    st.bind(1, id);
-    return read_rev(st);
-}
+std::optional<Revision> Store::revision(std::int64_t id) const { return read("WHERE id=?;", id); }
 
 std::optional<std::int64_t> Store::startup_id() const {
     Stmt st(db_, "SELECT revision FROM startup WHERE one=1;");

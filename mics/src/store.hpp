@@ -3,6 +3,7 @@
 // transaction so a crash leaves either the old or the new state.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,7 +20,7 @@ struct Revision {
     std::int64_t id = 0;
     std::int64_t time = 0;
     RevisionMeta meta;
-    std::string config;  // JSON text
+    std::string config;  // JSON text of the whole configuration (rebuilt from deltas when stored as one)
 };
 
 // A confirm-or-revert timer ("configure terminal revert timer N"): if not
@@ -48,9 +49,19 @@ public:
     bool open(const std::string& path, std::string* err);
     int schema_version() const;
 
+    // A full snapshot (JSON text of the whole configuration).
     std::int64_t commit(const std::string& config_json, const RevisionMeta& meta);
+    // Only what changed since revision `base` ({"set":{path:value},"del":[path]},
+    // config_model's delta_json): a commit's write no longer grows with the
+    // configuration. Every kMaxDeltaChain-th revision is stored in full
+    // (full_json is called then) so reading one replays a bounded chain.
+    static constexpr std::int64_t kMaxDeltaChain = 64;
+    std::int64_t commit_change(std::int64_t base, const std::string& delta_json,
+                               const std::function<std::string()>& full_json, const RevisionMeta& meta);
+    // The snapshot of a revision, rebuilt when it is stored as a delta.
     std::optional<Revision> latest() const;
     std::optional<Revision> revision(std::int64_t id) const;
+    std::optional<std::int64_t> latest_id() const;
     std::optional<std::int64_t> startup_id() const;
     bool set_startup(std::int64_t id);
     // "erase startup-config": no startup pointer; boot then loads the factory configuration.
@@ -78,6 +89,9 @@ public:
 
 private:
     bool exec(const char* sql);
+    std::int64_t insert(const std::string& config, std::optional<std::int64_t> base, std::int64_t depth,
+                        const RevisionMeta& m);
+    std::optional<Revision> read(const char* where, std::int64_t arg) const;
     sqlite3* db_ = nullptr;
     mutable std::string err_;
 };

@@ -45,6 +45,19 @@ Round trip banner
   with two lines
 ^C
 ip ssh grace-time 90
+object service mgmt tcp dst-port 2222
+object network web1 host 10.0.1.5 description Web front   end
+object network admins subnet 192.0.2.0/24
+access-list rt 20 permit any web1 https rate 5 description Allow https
+access-list rt 10 permit admins any mgmt
+access-list rt description Round trip
+access-list rt 100 deny any any any
+access-list rt 30 deny any any esp
+no access-list rt 30
+interface GigabitEthernet 2
+ip access-group rt in
+exit
+object service https tcp dst-port 8443
 end
 EOF2
 ) || fail "configuring: $out"
@@ -163,7 +176,16 @@ Round trip banner
   with two lines
 ^C
 service ssh 3
-ip ssh grace-time 90'
+ip ssh grace-time 90
+object network admins subnet 192.0.2.0/24
+object network web1 host 10.0.1.5 description Web front end
+object service https tcp dst-port 8443
+object service mgmt tcp dst-port 2222
+access-list rt description Round trip
+access-list rt 10 permit admins any mgmt
+access-list rt 20 permit any web1 https rate 5 description Allow https
+access-list rt 100 deny any any any
+access-group rt in interface GigabitEthernet 2'
 [ "$first_nousers" = "$expected" ] || fail "running-config on the first appliance:
 $first
 --- expected:

@@ -188,11 +188,12 @@ TEST_CASE("privilege 1 sees only the EXEC commands") {
 
     CHECK(help_tokens("", kExec, 1) == V{"enable", "exit", "show", "terminal"});
     CHECK(help_tokens("show ", kExec, 1) ==
-          V{"history", "httpd", "running-config", "sentry", "service", "ssh", "terminal", "users", "version"});
+          V{"access-list", "history", "httpd", "running-config", "sentry", "service", "ssh", "terminal", "users",
+            "version"});
     CHECK(help_tokens("", kExec, 15) ==
           V{"clear", "configure", "copy", "curl", "disable", "enable", "erase", "exit", "export", "import", "install", "reload",
             "service", "show", "software", "terminal", "tlscheck", "write"});
-    CHECK(help_tokens("show ", kExec, 15) == V{"FIPS", "archive", "audit", "history", "httpd", "kparam",
+    CHECK(help_tokens("show ", kExec, 15) == V{"FIPS", "access-list", "archive", "audit", "history", "httpd", "kparam",
                                                "running-config", "sentry", "service", "software", "ssh",
                                                "startup-config", "terminal", "users", "version"});
 }
@@ -220,11 +221,12 @@ TEST_CASE("configuration commands live in CONFIG mode only") {
     CHECK(g.parse("conf t", kConfig, 15).status == Match::invalid);
 
     CHECK(help_tokens("", kConfig, 15) ==
-          V{"banner", "certificate", "configure", "dbconfig", "debug", "do", "enable", "end", "exit", "fips",
-            "hostname", "httpd", "interface", "ip", "kparam", "no", "ntp", "password-policy", "sentry", "service",
+          V{"access-group", "access-list", "banner", "certificate", "configure", "dbconfig", "debug", "do", "enable",
+            "end", "exit", "fips", "hostname", "httpd", "interface", "ip", "kparam", "no", "ntp", "object",
+            "password-policy", "sentry", "service",
             "snmp-server", "software", "timeout", "username"});
-    CHECK(help_tokens("no ", kConfig, 15) == V{"banner", "dbconfig", "debug", "fips", "hostname", "httpd", "ip", "kparam",
-                                              "ntp", "password-policy", "sentry", "service", "snmp-server", "software",
+    CHECK(help_tokens("no ", kConfig, 15) == V{"access-group", "access-list", "banner", "dbconfig", "debug", "fips",
+                                              "hostname", "httpd", "ip", "kparam", "ntp", "object", "password-policy", "sentry", "service", "snmp-server", "software",
                                               "timeout", "username"});
     CHECK(help_tokens("ip ", kConfig, 15) == V{"domain-name", "name-server", "route", "ssh"});
     CHECK(help_tokens("no ip ", kConfig, 15) == V{"domain-name", "name-server", "route", "ssh"});
@@ -363,7 +365,8 @@ TEST_CASE("archive, rollback, revert timer, erase, export/import, audit and serv
     CHECK(m.args.has("sentry"));
     CHECK(m.args.has("restart"));
     CHECK(g.parse("service sentry restart", kExec, 1).status == Match::invalid);
-    CHECK(help_tokens("service ", kExec, 15) == V{"sentry", "snmp", "splunk-forwarder", "ssh", "tomcat", "tomcat2"});
+    CHECK(help_tokens("service ", kExec, 15) ==
+          V{"iptables", "sentry", "snmp", "splunk-forwarder", "ssh", "tomcat", "tomcat2"});
     CHECK(help_tokens("service ssh ", kExec, 15) == V{"restart", "start", "status", "stop"});
 }
 

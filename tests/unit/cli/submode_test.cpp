@@ -107,7 +107,7 @@ TEST_CASE("INTERFACE mode commands") {
 
     CHECK(help_tokens("", kConfigIf, 15) == V{"do", "end", "exit", "ip", "no", "shutdown"});
     CHECK(help_tokens("no ", kConfigIf, 15) == V{"ip", "shutdown"});
-    CHECK(help_tokens("ip ", kConfigIf, 15) == V{"address"});
+    CHECK(help_tokens("ip ", kConfigIf, 15) == V{"access-group", "address"});
     CHECK(help_tokens("ip address 10.0.0.1 255.255.255.0 ", kConfigIf, 15) == V{"<cr>"});
     CHECK(g.complete("sh", kConfigIf, 15) == V{"shutdown"});
     CHECK(g.complete("e", kConfigIf, 15) == V{"end", "exit"});

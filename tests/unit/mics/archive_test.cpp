@@ -361,16 +361,27 @@ TEST_CASE("show service: the spec's box table with supervisor columns") {
     CHECK(t.find("| sentry ") != std::string::npos);
     CHECK(t.find("| ssh         | yes     | 5            |") != std::string::npos);
     json svcs = body(r)["services"];
-    REQUIRE(svcs.size() == 5);
+    REQUIRE(svcs.size() == 6);
     CHECK(svcs[1]["name"] == "ssh");
     // chronyd only runs with `service ntp` and a server configured (none here).
     CHECK(svcs[4]["name"] == "ntp");
     CHECK(svcs[4]["state"] == "disabled");
     CHECK(svcs[1]["max_sessions"] == 5);
+    // The packet filter is MICS's own (no process); no link map: hands off the host.
+    CHECK(svcs[5]["name"] == "iptables");
+    CHECK(svcs[5]["enabled"] == true);
+    CHECK(svcs[5]["state"] == "unmanaged");
+    CHECK(svcs[5]["pid"].is_null());
     Session p = user(*b.app, true);
     r = call(*b.app, p, "service.control", {{"service", "snmp"}, {"action", "status"}});
     REQUIRE(code(r) == "ok");
     CHECK(body(r)["services"].size() == 2);
     CHECK(code(call(*b.app, p, "service.control", {{"service", "ntp"}, {"action", "stop"}})) == "not_found");
+    r = call(*b.app, p, "service.control", {{"service", "iptables"}, {"action", "status"}});
+    REQUIRE(code(r) == "ok");
+    CHECK(body(r)["services"].size() == 1);
+    r = call(*b.app, p, "service.control", {{"service", "iptables"}, {"action", "stop"}});
+    CHECK(code(r) == "apply_failed");
+    CHECK(r["error"]["message"].get<std::string>().find("$SENTRY_INTERFACES") != std::string::npos);
     CHECK(code(call(*b.app, p, "service.control", {{"service", "ssh"}, {"action", "reload"}})) == "bad_request");
 }

@@ -87,7 +87,7 @@ TEST_CASE("family entries: set, replace, delete; no defaults") {
 
     // render(all) invents nothing for families.
     CHECK(render(Config{}, true) == all_interfaces() + "hostname sentry\ntimeout 10\n" + sentry_test::all_accounts() +
-                                        sentry_test::all_ssh() + sentry_test::all_sentry() + sentry_test::all_platform());
+                                        sentry_test::all_ssh() + sentry_test::all_sentry() + sentry_test::all_platform() + sentry_test::all_acl());
 }
 
 TEST_CASE("family validation names the entry and the reason") {
@@ -144,7 +144,7 @@ TEST_CASE("render order: routes by network then mask, servers by index, before t
     Config c = full();
     CHECK(render(c) == kFullText);
     CHECK(render(c, true) == all_interfaces() + kFullText + sentry_test::all_accounts() + sentry_test::all_ssh() +
-                                 sentry_test::all_sentry() + sentry_test::all_platform());
+                                 sentry_test::all_sentry() + sentry_test::all_platform() + sentry_test::all_acl());
 }
 
 TEST_CASE("JSON round trip keeps flat keys and existing configs load unchanged") {

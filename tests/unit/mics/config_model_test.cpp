@@ -225,7 +225,7 @@ TEST_CASE("render omits defaults; render(all) includes them in canonical order")
     Config c;
     CHECK(render(c) == "");
     CHECK(render(c, true) == all_interfaces() + "hostname sentry\ntimeout 10\n" + sentry_test::all_accounts() +
-                                 sentry_test::all_ssh() + sentry_test::all_sentry() + sentry_test::all_platform());
+                                 sentry_test::all_ssh() + sentry_test::all_sentry() + sentry_test::all_platform() + sentry_test::all_acl());
 
     REQUIRE(set(c, "ssh.max_sessions", 3LL) == "");
     REQUIRE(set(c, "snmp.community", std::string("s3cret")) == "");
@@ -234,7 +234,7 @@ TEST_CASE("render omits defaults; render(all) includes them in canonical order")
     CHECK(render(c) == "hostname edge1\nsnmp-server community s3cret ro\nservice ssh 3\n");
     CHECK(render(c, true) == all_interfaces() + "hostname edge1\ntimeout 10\n" + sentry_test::all_accounts() +
                                  "snmp-server community s3cret ro\n" + sentry_test::all_ssh(3) + sentry_test::all_sentry() +
-                                 sentry_test::all_platform());
+                                 sentry_test::all_platform() + sentry_test::all_acl());
 
     // The banner renders as a `banner login ^C` block (config_fields_ssh.cpp).
     REQUIRE(set(c, "ssh.banner", std::string("hello")) == "");

@@ -628,7 +628,7 @@ TEST_CASE("show running-config renders the running data") {
     REQUIRE(code(r) == "ok");
     CHECK(r["data"]["text"] == all_interfaces() + "hostname edge1\ntimeout 10\nusername admin secret ***\n" +
                                     sentry_test::all_accounts() + "snmp-server community sentry-dev ro\n" +
-                                    sentry_test::all_ssh() + sentry_test::all_sentry() + sentry_test::all_platform());
+                                    sentry_test::all_ssh() + sentry_test::all_sentry() + sentry_test::all_platform() + sentry_test::all_acl());
     CHECK(r["data"]["data"]["settings"]["dns.server"] == json::object());
 
     // A keyed family is an object {key: value} in the data and one line per entry in the text.
@@ -896,4 +896,50 @@ TEST_CASE("an enable attempt is audited exactly once, with or without a typed li
     CHECK(enables() == before + 1);
     call(*a.app, s, "session.enable", {{"secret", kEnable}});  // raw client, no line
     CHECK(enables() == before + 2);
+}
+
+TEST_CASE("a commit refused after its edits applied leaves nothing behind for the next one") {
+    Appliance a;
+    Session s = config_mode(*a.app);  // an SSH session from 192.0.2.10
+    auto rev = a.app->revision();
+    // The model takes the entry; the commit's reference check refuses it.
+    json r = call(*a.app, s, "config.edit", edit("acl.entry[edge:10]", "permit nosuch any any", "access-list edge 10"));
+    CHECK(code(r) == "apply_failed");
+    CHECK(message(r) == "acl.entry[edge:10]: source nosuch is not a network object ('object network nosuch ...')");
+    CHECK(a.app->revision() == rev);
+    // Binding a list that ends in the implicit deny would lock this session out.
+    json two = {{"edits",
+                 {{{"path", "acl.entry[edge:10]"}, {"op", "set"}, {"value", "permit any any https"}},
+                  {{"path", "acl.binding[1]"}, {"op", "set"}, {"value", "edge"}}}},
+                {"line", "two"}};
+    r = call(*a.app, s, "config.edit", two);
+    CHECK(code(r) == "apply_failed");
+    CHECK(message(r).find("would block new SSH connections (TCP port 2222) from 192.0.2.10") != std::string::npos);
+    REQUIRE(code(call(*a.app, s, "config.edit", edit("system.hostname", "edge1", "hostname edge1"))) == "ok");
+    CHECK(a.app->running().values.count("acl.entry[edge:10]") == 0);
+    CHECK(a.app->running().values.count("acl.binding[1]") == 0);
+    // The stored revision (a delta) holds the hostname and nothing refused.
+    auto stored = a.app->store().revision(a.app->revision());
+    REQUIRE(stored);
+    CHECK(stored->config == to_json(a.app->running()));
+    // Permitting SSH from this address first makes the binding acceptable.
+    two["edits"][0]["value"] = "permit any any any";
+    CHECK(code(call(*a.app, s, "config.edit", two)) == "ok");
+    CHECK(a.app->store().revision(a.app->revision())->config == to_json(a.app->running()));
+    a.reboot();  // the running revision is not startup-config: boot drops it again
+    CHECK(a.app->running().values.count("acl.binding[1]") == 0);
+}
+
+TEST_CASE("show running-config sends only the text or only the data when asked") {
+    Appliance a;
+    Session s = config_mode(*a.app);
+    REQUIRE(code(call(*a.app, s, "config.edit", edit("system.hostname", "edge1", "hostname edge1"))) == "ok");
+    json r = call(*a.app, s, "show", {{"what", "running-config"}, {"data", false}});
+    REQUIRE(code(r) == "ok");
+    CHECK(r["data"]["text"].get<std::string>().find("hostname edge1\n") != std::string::npos);
+    CHECK_FALSE(r["data"]["data"].contains("settings"));
+    r = call(*a.app, s, "show", {{"what", "running-config"}, {"text", false}});
+    REQUIRE(code(r) == "ok");
+    CHECK(r["data"]["text"] == "");
+    CHECK(r["data"]["data"]["settings"]["system.hostname"] == "edge1");
 }

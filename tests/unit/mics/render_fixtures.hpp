@@ -54,4 +54,15 @@ inline std::string all_sentry() {
     return s;
 }
 
+// What `show running-config all` prints after the platform settings: the
+// built-in ACL network services (config_fields_acl.cpp).
+inline std::string all_acl() {
+    return "object service ah ip protocol 51\nobject service dns udp dst-port 53\nobject service esp ip protocol 50\n"
+           "object service http tcp dst-port 80\nobject service https tcp dst-port 443\n"
+           "object service icmp ip protocol 1\nobject service ipsec-nat-t udp dst-port 4500\n"
+           "object service isakmp udp dst-port 500\nobject service l2tp udp dst-port 1701\n"
+           "object service ntp udp dst-port 123\nobject service snmp udp dst-port 161\n"
+           "object service ssh tcp dst-port 22\n";
+}
+
 }  // namespace sentry_test

@@ -46,7 +46,7 @@ void raw_exec(const std::string& db, const char* sql) {
 }
 
 // The number of shipped migrations; bump with each appended step.
-constexpr int kSchemaVersion = 3;  // 2: pending_revert, 3: lockout + password history
+constexpr int kSchemaVersion = 4;  // 2: pending_revert, 3: lockout + password history, 4: deltas
 
 }  // namespace
 
@@ -163,6 +163,46 @@ TEST_CASE("revision text is stored byte for byte") {
     CHECK(r->meta.user == "o'neil");
     CHECK(r->meta.command == "banner 'x'; DROP TABLE revisions;--");
     CHECK(s.latest()->id == id);
+}
+
+TEST_CASE("revisions stored as deltas read back as full snapshots; every 64th is stored in full") {
+    TempDir t;
+    Store s;
+    REQUIRE(s.open(t.db(), nullptr));
+    auto base = s.commit(R"({"a":"1","b":2,"c":true})", {});
+    int fulls = 0;
+    auto full = [&](std::string text) {
+        return [&fulls, text] {
+            ++fulls;
+            return text;
+        };
+    };
+    auto d1 = s.commit_change(base, R"({"set":{"b":3,"d":"x"},"del":["a"]})", full(R"({"b":3,"c":true,"d":"x"})"), {});
+    auto d2 = s.commit_change(d1, R"({"set":{},"del":["d"]})", full(R"({"b":3,"c":true})"), {"u", "s", "i", "cmd"});
+    CHECK(fulls == 0);
+    CHECK(s.revision(base)->config == R"({"a":"1","b":2,"c":true})");
+    CHECK(s.revision(d1)->config == R"({"b":3,"c":true,"d":"x"})");
+    auto r = s.latest();
+    REQUIRE(r);
+    CHECK(r->id == d2);
+    CHECK(r->config == R"({"b":3,"c":true})");
+    CHECK(r->meta.command == "cmd");
+    CHECK(s.latest_id() == d2);
+    // A chain never grows past kMaxDeltaChain: then the full text is stored.
+    std::int64_t prev = d2;
+    for (int i = 0; i < Store::kMaxDeltaChain; ++i)
+        prev = s.commit_change(prev, R"({"set":{"n":)" + std::to_string(i) + "},\"del\":[]}",
+                               full(R"({"b":3,"c":true,"n":)" + std::to_string(i) + "}"), {});
+    CHECK(fulls == 1);
+    for (std::int64_t id = d2 + 1; id <= prev; ++id) {
+        auto x = s.revision(id);
+        REQUIRE(x);
+        CHECK(x->config == R"({"b":3,"c":true,"n":)" + std::to_string(id - d2 - 1) + "}");
+    }
+    // An unknown base: stored in full.
+    auto lone = s.commit_change(9999, "{}", full("{\"z\":1}"), {});
+    CHECK(fulls == 2);
+    CHECK(s.revision(lone)->config == "{\"z\":1}");
 }
 
 TEST_CASE("startup pointer is set and then updated") {
