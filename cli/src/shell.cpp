@@ -258,69 +258,35 @@ bool Shell::wants_json() const {
 }
 
 void Shell::emit(const std::string& text, const std::string& data_json) {
-    std::vector<std::string> lines;
-    {
-        std::istringstream in(text);
-        for (std::string l; std::getline(in, l);) lines.push_back(l);
+    // One pass of the streaming filters over the whole text: a single-reply
+    // show and a paged dump go through the same pipe stages.
+    stream_begin();
+    if (stream_json_) {
+        json d = json::parse(data_json, nullptr, false);
+        print((d.is_discarded() ? json(nullptr) : d).dump(2) + "\n");
+        stream_.clear();
+        return;
     }
-    for (const std::string& stage : pipes_) {
-        auto toks = tokenize(stage);
-        std::string name = pipe_stage(toks[0].text);
-        std::string re = toks.size() > 1 ? stage.substr(toks[1].offset) : "";
-        if (name == "json") {
-            json d = json::parse(data_json, nullptr, false);
-            print((d.is_discarded() ? json(nullptr) : d).dump(2) + "\n");
-            return;
-        }
-        if (name == "count") {
-            lines = {"Number of lines which match regexp = " + std::to_string(lines.size())};
-            continue;
-        }
-        std::regex rx(re, std::regex::ECMAScript);  // validated in run_line
-        std::vector<std::string> kept;
-        bool begun = false, in_section = false;
-        for (const auto& l : lines) {
-            bool hit = std::regex_search(l, rx);
-            if (name == "include" && hit) kept.push_back(l);
-            else if (name == "exclude" && !hit) kept.push_back(l);
-            else if (name == "begin") {
-                begun = begun || hit;
-                if (begun) kept.push_back(l);
-            } else if (name == "section") {
-                bool indented = !l.empty() && l[0] == ' ';
-                if (!indented) in_section = hit;
-                if (in_section) kept.push_back(l);
-            }
-        }
-        lines.swap(kept);
-    }
-    std::string out;
-    for (const auto& l : lines) out += l + "\n";
-    print(out);
+    stream_lines(text, {});
+    stream_end();
 }
 
 struct Shell::StreamStage {
     std::string name;
     std::regex re;
     bool begun = false, in_section = false;
+    std::size_t count = 0;  // `count`: lines that reached it
 };
 
 void Shell::stream_begin() {
     stream_.clear();
     stream_json_ = false;
     stream_first_ = true;
-    stream_count_ = 0;
-    stream_counting_ = false;
     for (const std::string& stage : pipes_) {
         auto toks = tokenize(stage);
         std::string name = pipe_stage(toks[0].text);
         if (name == "json") {
-            stream_json_ = true;
-            print("[");
-            return;
-        }
-        if (name == "count") {
-            stream_counting_ = true;  // later stages would filter one line: nothing to stream
+            stream_json_ = true;  // the data, not the text: earlier stages do not apply
             return;
         }
         std::string re = toks.size() > 1 ? stage.substr(toks[1].offset) : "";
@@ -328,43 +294,53 @@ void Shell::stream_begin() {
     }
 }
 
+// Runs one line through the stages from `i` on; a kept line is appended to out.
+void Shell::stream_line(const std::string& l, std::size_t i, std::string& out) {
+    for (; i < stream_.size(); ++i) {
+        StreamStage& st = *stream_[i];
+        if (st.name == "count") {
+            ++st.count;  // its own line goes on in stream_end()
+            return;
+        }
+        bool hit = std::regex_search(l, st.re), keep = true;
+        if (st.name == "include") keep = hit;
+        else if (st.name == "exclude") keep = !hit;
+        else if (st.name == "begin") keep = (st.begun = st.begun || hit);
+        else if (st.name == "section") {
+            if (l.empty() || l[0] != ' ') st.in_section = hit;
+            keep = st.in_section;
+        }
+        if (!keep) return;
+    }
+    out += l + "\n";
+}
+
 bool Shell::stream_lines(const std::string& text, const std::vector<std::string>& items_json) {
+    std::string out;
     if (stream_json_) {
-        std::string out;
         for (const auto& it : items_json) {
-            out += (stream_first_ ? "\n  " : ",\n  ") + it;
+            out += (stream_first_ ? "[\n  " : ",\n  ") + it;
             stream_first_ = false;
         }
-        print(out);
-        return !pager_.stopped();
-    }
-    std::string out;
-    std::istringstream in(text);
-    for (std::string l; std::getline(in, l);) {
-        bool keep = true;
-        for (auto& stp : stream_) {
-            StreamStage& st = *stp;
-            bool hit = std::regex_search(l, st.re);
-            if (st.name == "include") keep = hit;
-            else if (st.name == "exclude") keep = !hit;
-            else if (st.name == "begin") keep = (st.begun = st.begun || hit);
-            else if (st.name == "section") {
-                if (l.empty() || l[0] != ' ') st.in_section = hit;
-                keep = st.in_section;
-            }
-            if (!keep) break;
-        }
-        if (!keep) continue;
-        if (stream_counting_) ++stream_count_;
-        else out += l + "\n";
+    } else {
+        std::istringstream in(text);
+        for (std::string l; std::getline(in, l);) stream_line(l, 0, out);
     }
     if (!out.empty()) print(out);
     return !pager_.stopped();
 }
 
 void Shell::stream_end() {
-    if (stream_json_) print(stream_first_ ? "]\n" : "\n]\n");
-    else if (stream_counting_) print("Number of lines which match regexp = " + std::to_string(stream_count_) + "\n");
+    std::string out;
+    if (stream_json_) {
+        out = stream_first_ ? "[]\n" : "\n]\n";
+    } else {
+        // Each `count` stage ends by passing its one line to the stages after it.
+        for (std::size_t i = 0; i < stream_.size(); ++i)
+            if (stream_[i]->name == "count")
+                stream_line("Number of lines which match regexp = " + std::to_string(stream_[i]->count), i + 1, out);
+    }
+    if (!out.empty()) print(out);
     stream_.clear();
 }
 

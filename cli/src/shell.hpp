@@ -112,8 +112,7 @@ private:
     struct StreamStage;  // shell.cpp (keeps <regex> out of this header)
     std::vector<std::shared_ptr<StreamStage>> stream_;
     bool stream_json_ = false, stream_first_ = true;
-    std::size_t stream_count_ = 0;
-    bool stream_counting_ = false;
+    void stream_line(const std::string& line, std::size_t stage, std::string& out);
 
     int run_line(const std::string& line, std::size_t caret_base);
     void print_caret(std::size_t col, const std::string& message);
