@@ -16,6 +16,7 @@ struct Paths {
     std::string mics_sock() const { return run() + "/mics.sock"; }
     std::string sentryd_sock() const { return run() + "/sentryd.sock"; }
     std::string agentx_sock() const { return run() + "/agentx.sock"; }
+    std::string log_sock() const { return run() + "/log.sock"; }  // rsyslog reads it (mics/syslog.hpp)
 };
 
 // Resolves $SENTRY_STATE_DIR (default "./var") to an absolute path.

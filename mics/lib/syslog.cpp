@@ -1,0 +1,98 @@
+#include "mics/syslog.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <fcntl.h>
+#include <mutex>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace mics {
+
+namespace {
+
+// The target is set at start-up (before threads) and rarely after; a mutex
+// guards the address, sendto itself needs none.
+std::mutex g_mu;
+int g_fd = -1;
+sockaddr_un g_addr{};
+socklen_t g_addr_len = 0;
+std::atomic<std::uint64_t> g_dropped{0};
+
+}  // namespace
+
+int syslog_facility_code(LogFacility f) {
+    switch (f) {
+    case LogFacility::general: return 3;          // daemon
+    case LogFacility::health_monitor: return 17;  // local1
+    case LogFacility::audit: return 13;           // log audit (RFC 5424)
+    }
+    return 3;
+}
+
+void syslog_target(std::string socket_path) {
+    std::lock_guard lk(g_mu);
+    g_addr_len = 0;
+    if (socket_path.empty() || socket_path.size() >= sizeof(g_addr.sun_path)) return;
+    if (g_fd < 0) {
+        g_fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (g_fd < 0) return;
+    }
+    g_addr = {};
+    g_addr.sun_family = AF_UNIX;
+    std::memcpy(g_addr.sun_path, socket_path.data(), socket_path.size());
+    g_addr_len = socklen_t(offsetof(sockaddr_un, sun_path) + socket_path.size() + 1);
+}
+
+std::string syslog_format(LogFacility f, Severity s, std::string_view tag, int pid,
+                          std::string_view msg, long long unix_time) {
+    static const char* mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::time_t t = std::time_t(unix_time);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char head[64];
+    int pri = syslog_facility_code(f) * 8 + int(s);
+    std::snprintf(head, sizeof head, "<%d>%s %2d %02d:%02d:%02d ", pri, mon[tm.tm_mon], tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec);
+    std::string out = head;
+    // A tag is a short word; anything else would let a caller forge fields.
+    std::size_t n = 0;
+    for (char c : tag) {
+        if (n++ == 32) break;
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-' || c == '.';
+        out.push_back(ok ? c : '_');
+    }
+    out += '[' + std::to_string(pid) + "]: ";
+    // One record is one line: a newline in a message could forge a record.
+    std::string_view m = msg.substr(0, kSyslogMaxMessage);
+    for (char c : m) out.push_back((unsigned char)c < 0x20 || c == 0x7f ? ' ' : c);
+    return out;
+}
+
+bool syslog_send(LogFacility f, Severity s, std::string_view tag, std::string_view msg) {
+    std::string d = syslog_format(f, s, tag, int(::getpid()), msg, (long long)std::time(nullptr));
+    int fd;
+    sockaddr_un addr;
+    socklen_t len;
+    {
+        std::lock_guard lk(g_mu);
+        fd = g_fd;
+        addr = g_addr;
+        len = g_addr_len;
+    }
+    if (fd < 0 || len == 0 ||
+        ::sendto(fd, d.data(), d.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len) < 0) {
+        g_dropped.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+    return true;
+}
+
+std::uint64_t syslog_dropped() { return g_dropped.load(std::memory_order_relaxed); }
+
+}  // namespace mics
