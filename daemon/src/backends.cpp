@@ -1,4 +1,5 @@
 #include "backends.hpp"
+#include "sentryd/ascii.hpp"
 
 #include <mics/log.hpp>
 
@@ -12,7 +13,6 @@
 #include <boost/beast/http/write.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -137,12 +137,7 @@ void connect_backend(net::io_context& ioc, ssl::context& tls_ctx, const BackendT
 
 std::optional<RedirectLocation> parse_location(std::string_view url, bool verify) {
     RedirectLocation loc;
-    auto lower_prefix = [&](std::string_view p) {
-        if (url.size() < p.size()) return false;
-        for (std::size_t i = 0; i < p.size(); ++i)
-            if (std::tolower(static_cast<unsigned char>(url[i])) != p[i]) return false;
-        return true;
-    };
+    auto lower_prefix = [&](std::string_view p) { return istarts_with(url, p); };
     if (lower_prefix("https://")) {
         url.remove_prefix(8);
         loc.target.tls = true;

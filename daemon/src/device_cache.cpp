@@ -1,4 +1,5 @@
 #include "sentryd/device_cache.hpp"
+#include "sentryd/ascii.hpp"
 
 #include <fcntl.h>
 #include <sys/random.h>
@@ -51,7 +52,7 @@ constexpr std::uint32_t kIdMask = (1u << kIdBits) - 1;
 constexpr std::size_t kMaxIds = kIdMask - 1;
 inline std::uint32_t tag_of(std::uint32_t hash) { return (hash >> kIdBits) << kIdBits; }
 
-inline unsigned char fold(unsigned char c) { return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c + 32) : c; }
+inline unsigned char fold(unsigned char c) { return static_cast<unsigned char>(ascii_lower(static_cast<char>(c))); }
 
 bool equal_ci(const char* a, std::string_view b) {
     for (std::size_t i = 0; i < b.size(); ++i)

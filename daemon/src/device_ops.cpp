@@ -1,4 +1,5 @@
 #include "sentryd/device_ops.hpp"
+#include "sentryd/ascii.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -11,17 +12,6 @@ using json = nlohmann::json;
 namespace {
 
 constexpr std::size_t kMaxPage = 2000;
-
-bool contains_ci(std::string_view hay, std::string_view needle) {
-    if (needle.empty()) return true;
-    auto low = [](char c) { return (c >= 'A' && c <= 'Z') ? char(c + 32) : c; };
-    for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-        std::size_t j = 0;
-        while (j < needle.size() && low(hay[i + j]) == low(needle[j])) ++j;
-        if (j == needle.size()) return true;
-    }
-    return false;
-}
 
 // "Never" for a time that has not happened yet, else t in UTC as fmt.
 std::string utc(std::int64_t t, const char* fmt) {
@@ -40,13 +30,6 @@ std::string version_text(std::uint16_t v) {
     return std::to_string(v / 10) + "." + std::to_string(v % 10);
 }
 
-std::string lower(std::string_view s) {
-    std::string o(s);
-    for (char& c : o)
-        if (c >= 'A' && c <= 'Z') c = char(c + 32);
-    return o;
-}
-
 json row(const DeviceCache& c, DeviceCache::Id id) {
     const DeviceEntry& e = c.at(id);
     std::string dev(c.device_id(id));
@@ -60,7 +43,7 @@ json row(const DeviceCache& c, DeviceCache::Id id) {
             {"time", gmt(e.last_seen)},
             {"application", "ActiveSync"},
             {"device_id", dev},
-            {"tunnel_id", lower(dev)},
+            {"tunnel_id", ascii_lowered(dev)},
             {"device_type", std::string(c.device_type(id))}};
 }
 
@@ -148,12 +131,12 @@ bool DeviceOps::handle(const std::string& op, std::string_view args_json, std::i
         for (; id != DeviceCache::npos && rows.size() < limit && scanned < 200000; id = cache.next(id), ++scanned) {
             const DeviceEntry& e = cache.at(id);
             bool keep = true;
-            if (filter == "device") keep = contains_ci(cache.device_id(id), value);
-            else if (filter == "user") keep = contains_ci(cache.user(id), value);
+            if (filter == "device") keep = icontains(cache.device_id(id), value);
+            else if (filter == "user") keep = icontains(cache.user(id), value);
             else if (filter == "min-connection") keep = e.connections >= static_cast<std::uint64_t>(min_conn);
             else if (filter == "validation-pending") keep = e.is(DeviceEntry::validated) == (value == "no");
             else if (filter == "entry")
-                keep = lower(cache.device_id(id)) == lower(value) && lower(cache.user(id)) == lower(str("user"));
+                keep = iequals(cache.device_id(id), value) && iequals(cache.user(id), str("user"));
             if (keep) rows.push_back(row(cache, id));
         }
         out = {{"rows", std::move(rows)}, {"next", id == DeviceCache::npos ? json(nullptr) : json(id)}};

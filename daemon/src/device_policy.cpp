@@ -1,9 +1,10 @@
 #include "sentryd/device_policy.hpp"
+#include "sentryd/ascii.hpp"
 
 namespace sentryd {
 
 namespace {
-inline char fold(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+constexpr char fold(char c) { return ascii_lower(c); }
 }  // namespace
 
 bool DevicePolicy::operator==(const DevicePolicy& o) const {
@@ -109,11 +110,7 @@ Dc command_counter(std::string_view cmd) {
     };
     if (cmd.empty()) return Dc::cmd_none;
     for (const M& m : kMap)
-        if (m.name.size() == cmd.size()) {
-            bool eq = true;
-            for (std::size_t i = 0; i < cmd.size() && eq; ++i) eq = fold(m.name[i]) == fold(cmd[i]);
-            if (eq) return m.c;
-        }
+        if (iequals(m.name, cmd)) return m.c;
     return Dc::cmd_unknown;
 }
 

@@ -1,4 +1,5 @@
 #include "sentryd/eas_request.hpp"
+#include "sentryd/ascii.hpp"
 
 #include <array>
 #include <cstdio>
@@ -67,15 +68,6 @@ bool known_version(int v) {
     for (const auto& k : kVersions)
         if (k.value == v) return true;
     return false;
-}
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i])) return false;
-    return true;
 }
 
 // A short, printable rendering of device-supplied text for error messages,

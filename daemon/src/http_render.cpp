@@ -1,4 +1,5 @@
 #include "http_render.hpp"
+#include "sentryd/ascii.hpp"
 
 #include <boost/beast/http/rfc7230.hpp>
 
@@ -9,17 +10,6 @@ namespace sentryd {
 namespace http = boost::beast::http;
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
 
 void append_number(std::string& out, std::uint64_t n) {
     char buf[24];

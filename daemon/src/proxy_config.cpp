@@ -1,11 +1,11 @@
 #include "sentryd/proxy_config.hpp"
+#include "sentryd/ascii.hpp"
 
 #include "config_json.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 
 namespace sentryd {
@@ -19,11 +19,7 @@ constexpr std::size_t kMaxServersPerService = 256;
 constexpr std::size_t kMaxServices = 256;
 constexpr std::size_t kMaxHostName = 253;
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
+std::string lower(std::string_view s) { return ascii_lowered(s); }
 
 // "Host: mail.example.com:443" -> "mail.example.com"; "[::1]:443" -> "[::1]".
 std::string_view strip_port(std::string_view host) {
@@ -345,15 +341,7 @@ const ActiveSyncService* ProxyConfig::service_for_host(std::string_view host_hea
         // Once per request: compare in place (`hosts` are stored lower case)
         // rather than build a lower-cased copy.
         std::string_view host = strip_port(host_header);
-        auto same = [host](const std::string& h) {
-            if (h.size() != host.size()) return false;
-            for (std::size_t i = 0; i < h.size(); ++i) {
-                char c = host[i];
-                if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-                if (c != h[i]) return false;
-            }
-            return true;
-        };
+        auto same = [host](const std::string& h) { return iequals(h, host); };
         for (const auto& s : activesync.services)
             if (std::any_of(s.hosts.begin(), s.hosts.end(), same)) return &s;
     }

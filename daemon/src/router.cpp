@@ -1,4 +1,5 @@
 #include "sentryd/router.hpp"
+#include "sentryd/ascii.hpp"
 
 #include "sentryd/eas_request.hpp"
 
@@ -9,16 +10,6 @@ namespace {
 
 constexpr std::string_view kActiveSyncPath = "/Microsoft-Server-ActiveSync";
 constexpr std::string_view kAutodiscoverPath = "/autodiscover/autodiscover.xml";
-
-// ASCII only, as HTTP is; std::tolower is a locale lookup per character.
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-    return true;
-}
 
 // Path part of an origin-form target ("/path?query"). Absolute-form targets
 // ("https://host/path") are only sent to forward proxies; they fall to 404.
