@@ -18,6 +18,8 @@ inline constexpr const char* kSentryHelp = "The ActiveSync proxy\n";  // after s
 // One config.edit with a single edit; prints the error and returns kCommandError on failure.
 int config_edit(Shell& sh, const std::string& path, const std::string& op,
                 const nlohmann::json& value = nullptr);
+// The data of a successful reply: an object or array, else {} (so .value() is safe).
+nlohmann::json reply_data(const mics::Reply& r);
 // Calls MICS "show" with args and emits {text, data} through the pipe filters.
 int show(Shell& sh, const nlohmann::json& args);
 

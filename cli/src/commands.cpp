@@ -15,6 +15,11 @@ int config_edit(Shell& sh, const std::string& path, const std::string& op, const
     return kOk;
 }
 
+json reply_data(const mics::Reply& r) {
+    json d = json::parse(r.data, nullptr, false);
+    return d.is_object() || d.is_array() ? d : json::object();
+}
+
 int show(Shell& sh, const json& args) {
     mics::Reply r = sh.call("show", args.dump());
     if (!r.ok) return sh.fail(r);

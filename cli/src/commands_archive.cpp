@@ -21,11 +21,6 @@ int show_op(Shell& sh, const std::string& op, const json& args = json::object())
     return kOk;
 }
 
-json reply_data(const mics::Reply& r) {
-    json d = json::parse(r.data, nullptr, false);
-    return d.is_object() ? d : json::object();
-}
-
 int do_rollback(Shell& sh, const Args& a) {
     mics::Reply r = sh.call("config.rollback", json{{"revision", a.num("rev")}}.dump());
     if (!r.ok) return sh.fail(r);

@@ -21,11 +21,6 @@ namespace {
 const std::string kSentry = kSentryHelp;
 const std::string kNo = kNoHelp;
 
-json reply_json(const mics::Reply& r) {
-    json d = json::parse(r.data, nullptr, false);
-    return d.is_discarded() ? json::object() : d;
-}
-
 // One query to sentryd; prints the error and returns nullopt-ish (discarded) on failure.
 bool query(Shell& sh, const char* mics_op, const std::string& op, const json& args, json& out) {
     mics::Reply r = sh.call(mics_op, json{{"op", op}, {"args", args}}.dump());
@@ -33,7 +28,7 @@ bool query(Shell& sh, const char* mics_op, const std::string& op, const json& ar
         sh.fail(r);
         return false;
     }
-    out = reply_json(r);
+    out = reply_data(r);
     return true;
 }
 

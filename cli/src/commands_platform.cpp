@@ -13,15 +13,10 @@ using nlohmann::json;
 
 namespace {
 
-json reply_json(const mics::Reply& r) {
-    json d = json::parse(r.data, nullptr, false);
-    return d.is_discarded() ? json::object() : d;
-}
-
 int show_op(Shell& sh, const std::string& op, const json& args = json::object()) {
     mics::Reply r = sh.call(op, args.dump());
     if (!r.ok) return sh.fail(r);
-    json d = reply_json(r);
+    json d = reply_data(r);
     sh.emit(d.value("text", ""), d.contains("data") ? d["data"].dump() : "null");
     return kOk;
 }
@@ -64,7 +59,7 @@ int do_reload(Shell& sh, const Args&) {
     mics::Reply r = sh.call("config.status");
     if (!r.ok) return sh.fail(r);
     bool save = false;
-    if (reply_json(r).value("modified", true)) {
+    if (reply_data(r).value("modified", true)) {
         auto a = ask_yes_no(sh, "System configuration may have been modified. Save? [yes/no]");
         if (!a) return sh.error("Reload aborted");
         save = *a;
@@ -79,7 +74,7 @@ int do_reload(Shell& sh, const Args&) {
         if (r.code == "transport") return kOk;  // our own SSH session ended with the restart of ssh
         return sh.fail(r);
     }
-    json d = reply_json(r);
+    json d = reply_data(r);
     std::string msg = "Reload complete: " + d.value("loaded", std::string("startup-config")) + " is running";
     if (d.value("discarded_changes", false)) msg += "; unsaved changes were discarded";
     sh.print(msg + ".\n");
@@ -112,7 +107,7 @@ int do_kparam(Shell& sh, const Args& a) {
         // Without a value: show it (spec 2.13 AMBIG, decided).
         mics::Reply r = sh.call("system.kparam");
         if (!r.ok) return sh.fail(r);
-        for (const auto& row : reply_json(r)["data"].value("parameters", json::array()))
+        for (const auto& row : reply_data(r)["data"].value("parameters", json::array()))
             if (row.value("name", "") == name)
                 sh.print(name + ": configured " +
                          (row["configured"].is_null() ? std::string("- (kernel default)")
@@ -124,7 +119,7 @@ int do_kparam(Shell& sh, const Args& a) {
     if (rc != kOk) return rc;
     mics::Reply r = sh.call("system.kparam", json{{"apply", true}}.dump());
     if (!r.ok) return sh.fail(r);
-    for (const auto& w : reply_json(r)["data"].value("not_applied", json::array()))
+    for (const auto& w : reply_data(r)["data"].value("not_applied", json::array()))
         sh.print("Note: stored, not applied to the kernel: " + w.get<std::string>() + "\n");
     return kOk;
 }
@@ -137,7 +132,7 @@ int do_certificate_sentry(Shell& sh, const Args&) {
     if (!*go) return kOk;
     mics::Reply r = sh.call("certificate.sentry");
     if (!r.ok) return sh.fail(r);
-    json d = reply_json(r);
+    json d = reply_data(r);
     if (!d.value("regenerated", false)) {
         sh.print("Non Self-Signed Certificate in use. No Action performed\n");
         return kOk;
