@@ -2,13 +2,13 @@
 // the configured time; a locked, a wrong and an unknown login look the same
 // from outside; an administrator unlocks; everything is audited.
 #include "accounts.hpp"
-#include "accounts_fixture.hpp"
+#include "app_fixture.hpp"
 
 #include <chrono>
 #include <ctime>
 
 using namespace micsd;
-using namespace accounts_test;
+using namespace mics_test;
 
 TEST_CASE("three wrong passwords lock the account; the right one is then refused the same way") {
     Appliance a;

@@ -2,10 +2,10 @@
 // account of last resort, the running-config form (hash for privilege 15
 // only) and its round trip, SSH keys, the banner and `show users` lines.
 #include "accounts.hpp"
-#include "accounts_fixture.hpp"
+#include "app_fixture.hpp"
 
 using namespace micsd;
-using namespace accounts_test;
+using namespace mics_test;
 
 namespace {
 

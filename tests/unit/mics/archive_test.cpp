@@ -2,11 +2,10 @@
 // as a new revision, the confirm-or-revert timer (time passed in, persisted
 // across a re-init), export/import all-or-nothing, erase startup-config, the
 // audit view and the service table. Real App over a temp state dir.
-#include "app.hpp"
+#include "app_fixture.hpp"
 
 #include <doctest/doctest.h>
 
-#include "temp_dir.hpp"
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
@@ -19,55 +18,16 @@
 #include <vector>
 
 using namespace micsd;
+using namespace mics_test;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
 
-const char* kAdminPw = "Adm1n-Archive-Pass";
-const char* kEnable = "En4ble-Archive-Secret";
-
-struct Box {
-    sentry_test::TempDir tmp{"archive-test"};  // declared first: removed after the App is gone
-    std::string dir = tmp.path;
-    std::unique_ptr<App> app;
-    Box() {
-        ::setenv("SENTRY_ADMIN_PASSWORD", kAdminPw, 1);
-        ::setenv("SENTRY_ENABLE_SECRET", kEnable, 1);
-        ::unsetenv("SENTRY_SNMP_COMMUNITY");
-        boot();
-    }
-    ~Box() { app.reset(); }
-    void boot() {
-        app.reset();
-        Options o;
-        o.paths.state = dir;
-        o.start_services = false;
-        app = std::make_unique<App>(o);
-        std::string why = app->init();
-        REQUIRE_MESSAGE(why.empty(), why);
-    }
-    std::string exports(const std::string& name) const { return dir + "/exports/" + name; }
+struct Box : Appliance {
+    Box() : Appliance("archive-test") {}
+    std::string exports(const std::string& name) const { return dir.path + "/exports/" + name; }
 };
-
-json call(App& app, Session& s, const std::string& op, json args = json::object()) {
-    json req = {{"v", 1}, {"id", 1}, {"op", op}, {"args", std::move(args)}};
-    json r = json::parse(app.dispatch(s, req.dump()), nullptr, false);
-    REQUIRE(r.is_object());
-    return r;
-}
-
-std::string code(const json& r) { return r.value("ok", false) ? "ok" : r["error"].value("code", "?"); }
-std::string message(const json& r) { return r.value("ok", false) ? "" : r["error"].value("message", ""); }
-
-Session user(App& app, bool privileged) {
-    Session s;
-    s.trusted = true;
-    REQUIRE(code(call(app, s, "auth.login", {{"user", "admin"}, {"password", kAdminPw}, {"source", "192.0.2.7"}})) ==
-            "ok");
-    if (privileged) REQUIRE(code(call(app, s, "session.enable", {{"secret", kEnable}})) == "ok");
-    return s;
-}
 
 // Sets the host name from CONFIG mode; returns the new revision.
 std::int64_t set_hostname(App& app, Session& s, const std::string& name) {
@@ -94,7 +54,7 @@ void write_file(const std::string& path, const std::string& text) {
 
 TEST_CASE("show archive lists revisions with running and startup markers; diff shows -/+ lines") {
     Box b;
-    Session s = user(*b.app, true);
+    Session s = session(*b.app, true);
     std::int64_t r1 = set_hostname(*b.app, s, "edge1");
     std::int64_t r2 = set_hostname(*b.app, s, "edge2");
 
@@ -109,7 +69,7 @@ TEST_CASE("show archive lists revisions with running and startup markers; diff s
     CHECK(d["revisions"][0]["running"] == true);
     CHECK(d["revisions"][0]["command"] == "hostname edge2");
     CHECK(d["revisions"][0]["user"] == "admin");
-    CHECK(d["revisions"][0]["source"] == "192.0.2.7");
+    CHECK(d["revisions"][0]["source"] == "192.0.2.9");
     CHECK(d["revisions"][2]["startup"] == true);
     CHECK(d["revisions"][0]["time"].get<std::string>().back() == 'Z');
     CHECK(text_of(r).find("hostname edge2") != std::string::npos);
@@ -133,7 +93,7 @@ TEST_CASE("show archive lists revisions with running and startup markers; diff s
 
 TEST_CASE("archive, audit and service control need privilege 15; show service does not") {
     Box b;
-    Session s = user(*b.app, false);
+    Session s = session(*b.app, false);
     for (const char* op : {"archive.list", "config.rollback", "config.revert.arm", "config.confirm",
                            "config.erase_startup", "config.export", "config.import", "audit.show", "service.control"})
         CHECK_MESSAGE(code(call(*b.app, s, op)) == "denied", op);
@@ -144,7 +104,7 @@ TEST_CASE("archive, audit and service control need privilege 15; show service do
 
 TEST_CASE("rollback commits the old snapshot as a new revision and changes nothing else") {
     Box b;
-    Session s = user(*b.app, true);
+    Session s = session(*b.app, true);
     std::int64_t r1 = set_hostname(*b.app, s, "edge1");
     set_hostname(*b.app, s, "edge2");
     auto startup = b.app->store().startup_id();
@@ -166,7 +126,7 @@ TEST_CASE("rollback commits the old snapshot as a new revision and changes nothi
 
 TEST_CASE("an unconfirmed revert timer restores the armed revision; confirm disarms it") {
     Box b;
-    Session s = user(*b.app, true);
+    Session s = session(*b.app, true);
     std::int64_t armed_at = set_hostname(*b.app, s, "good");
 
     json r = call(*b.app, s, "config.revert.arm", {{"minutes", 1}});
@@ -205,7 +165,7 @@ TEST_CASE("an unconfirmed revert timer restores the armed revision; confirm disa
 TEST_CASE("a pending revert survives a restart: re-armed if due later, fired at boot if overdue") {
     Box b;
     {
-        Session s = user(*b.app, true);
+        Session s = session(*b.app, true);
         set_hostname(*b.app, s, "good");
         REQUIRE(code(call(*b.app, s, "config.save")) == "ok");
         REQUIRE(code(call(*b.app, s, "config.revert.arm", {{"minutes", 10}})) == "ok");
@@ -222,7 +182,7 @@ TEST_CASE("a pending revert survives a restart: re-armed if due later, fired at 
 
     // Overdue while MICS was down: reverted during init.
     {
-        Session s = user(*b.app, true);
+        Session s = session(*b.app, true);
         REQUIRE(code(call(*b.app, s, "config.revert.arm", {{"minutes", 1}})) == "ok");
         set_hostname(*b.app, s, "worse");
         REQUIRE(code(call(*b.app, s, "config.save")) == "ok");
@@ -238,7 +198,7 @@ TEST_CASE("a pending revert survives a restart: re-armed if due later, fired at 
 
 TEST_CASE("export writes CLI text under exports/; import is all or nothing") {
     Box b;
-    Session s = user(*b.app, true);
+    Session s = session(*b.app, true);
     set_hostname(*b.app, s, "edge1");
     json r = call(*b.app, s, "config.export", {{"file", "edge1.cfg"}});
     REQUIRE_MESSAGE(code(r) == "ok", r.dump());
@@ -249,7 +209,7 @@ TEST_CASE("export writes CLI text under exports/; import is all or nothing") {
     CHECK(text.rfind("! Sentry configuration export: revision ", 0) == 0);
     CHECK(text.find("\nhostname edge1\nusername admin secret hash $y$") != std::string::npos);
     CHECK(text.find("\nsnmp-server community sentry-dev ro\n") != std::string::npos);
-    CHECK((fs::status(b.dir + "/exports").permissions() & fs::perms::others_all) == fs::perms::none);
+    CHECK((fs::status(b.dir.path + "/exports").permissions() & fs::perms::others_all) == fs::perms::none);
 
     for (const std::string& bad : std::vector<std::string>{"../x", "a/b", ".hidden", "", std::string(129, 'a'), "sp ace"})
         CHECK_MESSAGE(code(call(*b.app, s, "config.export", {{"file", bad}})) == "invalid", bad);
@@ -310,7 +270,7 @@ TEST_CASE("parse_config is the inverse of render for every field") {
 
 TEST_CASE("erase startup-config: the next boot loads the factory configuration") {
     Box b;
-    Session s = user(*b.app, true);
+    Session s = session(*b.app, true);
     set_hostname(*b.app, s, "edge1");
     REQUIRE(code(call(*b.app, s, "config.save")) == "ok");
     REQUIRE(code(call(*b.app, s, "config.erase_startup")) == "ok");
@@ -323,14 +283,14 @@ TEST_CASE("erase startup-config: the next boot loads the factory configuration")
     CHECK(to_json(b.app->running()) == b.app->store().revision(1)->config);
     CHECK(b.app->store().latest()->meta.command == "boot: factory configuration (startup-config erased)");
     CHECK_FALSE(b.app->store().startup_id());  // absent until the next write memory
-    Session s2 = user(*b.app, true);
+    Session s2 = session(*b.app, true);
     REQUIRE(code(call(*b.app, s2, "config.save")) == "ok");
     CHECK(b.app->store().startup_id() == b.app->revision());
 }
 
 TEST_CASE("show audit lists the newest records, failures included") {
     Box b;
-    Session s = user(*b.app, true);
+    Session s = session(*b.app, true);
     call(*b.app, s, "config.rollback", {{"revision", 999}, {"line", "configure replace revision 999"}});
     call(*b.app, s, "audit.record", {{"line", "shw version"}, {"result", "parse error"}});
     json r = call(*b.app, s, "audit.show", {{"last", 2}});
@@ -352,7 +312,7 @@ TEST_CASE("show service: the spec's box table with supervisor columns") {
     Box b;
     Supervisor sup;  // services registered, none started
     b.app->register_services(sup);
-    Session s = user(*b.app, false);
+    Session s = session(*b.app, false);
     json r = call(*b.app, s, "service.status");
     REQUIRE(code(r) == "ok");
     std::string t = text_of(r);
@@ -372,7 +332,7 @@ TEST_CASE("show service: the spec's box table with supervisor columns") {
     CHECK(svcs[5]["enabled"] == true);
     CHECK(svcs[5]["state"] == "unmanaged");
     CHECK(svcs[5]["pid"].is_null());
-    Session p = user(*b.app, true);
+    Session p = session(*b.app, true);
     r = call(*b.app, p, "service.control", {{"service", "snmp"}, {"action", "status"}});
     REQUIRE(code(r) == "ok");
     CHECK(body(r)["services"].size() == 2);

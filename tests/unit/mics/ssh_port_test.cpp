@@ -1,7 +1,7 @@
 // `ip ssh port` and the sentry-sshd argv MICS builds from it and from fips:
 // the setting round-trips through running-config, a busy port or the proxy's
 // port is refused, and the port / --fips reach the argv.
-#include "accounts_fixture.hpp"
+#include "app_fixture.hpp"
 
 #include <algorithm>
 #include <netinet/in.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 using namespace micsd;
-using namespace accounts_test;
+using namespace mics_test;
 
 TEST_CASE("ip ssh port renders, parses back and returns to the start-up port") {
     Config c;

@@ -1,8 +1,7 @@
 // Platform settings (config_fields_platform.cpp) and the system ops
 // (ops_system.cpp): config.status, system.reload, system.fips, system.kparam.
 // A real App over a temp state dir, services not started.
-#include "app.hpp"
-#include "temp_dir.hpp"
+#include "app_fixture.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -16,53 +15,12 @@
 using namespace micsd;
 using nlohmann::json;
 
+using namespace mics_test;
+
 namespace {
-
-const char* kAdminPw = "Adm1n-Test-Pass";
-const char* kEnable = "En4ble-Test-Secret";
-
-struct Box {
-    sentry_test::TempDir dir{"system-ops-test"};
-    std::unique_ptr<App> app;
-    Box() {
-        ::setenv("SENTRY_ADMIN_PASSWORD", kAdminPw, 1);
-        ::setenv("SENTRY_ENABLE_SECRET", kEnable, 1);
-        ::unsetenv("SENTRY_SNMP_COMMUNITY");
-        boot();
-    }
-    void boot() {
-        app.reset();
-        Options o;
-        o.paths.state = dir.path;
-        o.start_services = false;
-        app = std::make_unique<App>(o);
-        std::string why = app->init();
-        REQUIRE_MESSAGE(why.empty(), why);
-    }
+struct Box : Appliance {
+    Box() : Appliance("system-ops-test") {}
 };
-
-json call(App& app, Session& s, const std::string& op, json args = json::object()) {
-    json req = {{"v", 1}, {"id", 1}, {"op", op}, {"args", std::move(args)}};
-    json r = json::parse(app.dispatch(s, req.dump()), nullptr, false);
-    REQUIRE(r.is_object());
-    return r;
-}
-
-std::string code(const json& r) { return r.value("ok", false) ? "ok" : r["error"].value("code", "?"); }
-
-Session session(App& app, bool enable) {
-    Session s;
-    s.trusted = true;
-    REQUIRE(code(call(app, s, "auth.login", {{"user", "admin"}, {"password", kAdminPw}, {"source", "192.0.2.1"}})) ==
-            "ok");
-    if (enable) REQUIRE(code(call(app, s, "session.enable", {{"secret", kEnable}})) == "ok");
-    return s;
-}
-
-json set(const std::string& path, const json& value) {
-    return {{"edits", json::array({{{"path", path}, {"op", "set"}, {"value", value}}})}, {"line", "test"}};
-}
-
 }  // namespace
 
 TEST_CASE("platform fields: defaults, checks, render and parse back") {

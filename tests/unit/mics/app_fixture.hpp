@@ -1,5 +1,5 @@
-// A real App over a temp state dir for the accounts tests (services not
-// started), with the op-call helpers they share.
+// A real App over a temp state dir (services not started), with the op-call
+// helpers the MICS unit tests share.
 #pragma once
 #include "app.hpp"
 #include "temp_dir.hpp"
@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-namespace accounts_test {
+namespace mics_test {
 
 using nlohmann::json;
 
@@ -19,9 +19,9 @@ inline const char* kAdminPw = "Adm1n-Test-Pass";
 inline const char* kEnable = "En4ble-Test-Secret";
 
 struct Appliance {
-    sentry_test::TempDir dir{"accounts-test"};
+    sentry_test::TempDir dir;
     std::unique_ptr<micsd::App> app;
-    Appliance() {
+    explicit Appliance(const char* prefix = "mics-test") : dir(prefix) {
         ::setenv("SENTRY_ADMIN_PASSWORD", kAdminPw, 1);
         ::setenv("SENTRY_ENABLE_SECRET", kEnable, 1);
         ::unsetenv("SENTRY_SNMP_COMMUNITY");
@@ -58,6 +58,19 @@ inline json login(micsd::App& app, micsd::Session& s, const std::string& user, c
     return call(app, s, "auth.login", {{"user", user}, {"password", pw}, {"source", "192.0.2.9"}, {"service", "ssh"}});
 }
 
+// A logged-in admin, at privilege 15 when `enable`, still in EXEC mode.
+inline micsd::Session session(micsd::App& app, bool enable) {
+    micsd::Session s = trusted();
+    REQUIRE(code(login(app, s, "admin", kAdminPw)) == "ok");
+    if (enable) REQUIRE(code(call(app, s, "session.enable", {{"secret", kEnable}})) == "ok");
+    return s;
+}
+
+// config.edit arguments setting one path.
+inline json set(const std::string& path, const json& value) {
+    return {{"edits", json::array({{{"path", path}, {"op", "set"}, {"value", value}}})}, {"line", "test"}};
+}
+
 // A logged-in admin in CONFIG mode at privilege 15.
 inline micsd::Session admin_config(micsd::App& app) {
     micsd::Session s = trusted();
@@ -67,4 +80,4 @@ inline micsd::Session admin_config(micsd::App& app) {
     return s;
 }
 
-}  // namespace accounts_test
+}  // namespace mics_test
