@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
@@ -47,8 +48,12 @@ void syslog_target(std::string socket_path) {
     g_addr_len = socklen_t(offsetof(sockaddr_un, sun_path) + socket_path.size() + 1);
 }
 
-std::string syslog_format(LogFacility f, Severity s, std::string_view tag, int pid,
-                          std::string_view msg, long long unix_time) {
+namespace {
+
+// Renders into `out` (cleared): syslog_send reuses one buffer per thread, so
+// a record (sentryd sends two per audited request) allocates nothing.
+void format_into(std::string& out, LogFacility f, Severity s, std::string_view tag, int pid, std::string_view msg,
+                 long long unix_time) {
     static const char* mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     std::time_t t = std::time_t(unix_time);
@@ -56,26 +61,36 @@ std::string syslog_format(LogFacility f, Severity s, std::string_view tag, int p
     gmtime_r(&t, &tm);
     char head[64];
     int pri = syslog_facility_code(f) * 8 + int(s);
-    std::snprintf(head, sizeof head, "<%d>%s %2d %02d:%02d:%02d ", pri, mon[tm.tm_mon], tm.tm_mday,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec);
-    std::string out = head;
+    int n = std::snprintf(head, sizeof head, "<%d>%s %2d %02d:%02d:%02d ", pri, mon[tm.tm_mon], tm.tm_mday,
+                          tm.tm_hour, tm.tm_min, tm.tm_sec);
+    out.assign(head, std::size_t(n));
     // A tag is a short word; anything else would let a caller forge fields.
-    std::size_t n = 0;
+    std::size_t k = 0;
     for (char c : tag) {
-        if (n++ == 32) break;
+        if (k++ == 32) break;
         bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                   c == '_' || c == '-' || c == '.';
         out.push_back(ok ? c : '_');
     }
-    out += '[' + std::to_string(pid) + "]: ";
+    n = std::snprintf(head, sizeof head, "[%d]: ", pid);
+    out.append(head, std::size_t(n));
     // One record is one line: a newline in a message could forge a record.
     std::string_view m = msg.substr(0, kSyslogMaxMessage);
     for (char c : m) out.push_back((unsigned char)c < 0x20 || c == 0x7f ? ' ' : c);
+}
+
+}  // namespace
+
+std::string syslog_format(LogFacility f, Severity s, std::string_view tag, int pid,
+                          std::string_view msg, long long unix_time) {
+    std::string out;
+    format_into(out, f, s, tag, pid, msg, unix_time);
     return out;
 }
 
 bool syslog_send(LogFacility f, Severity s, std::string_view tag, std::string_view msg) {
-    std::string d = syslog_format(f, s, tag, int(::getpid()), msg, (long long)std::time(nullptr));
+    thread_local std::string d;
+    format_into(d, f, s, tag, int(::getpid()), msg, (long long)std::time(nullptr));
     int fd;
     sockaddr_un addr;
     socklen_t len;
