@@ -1,4 +1,5 @@
 #include "backends.hpp"
+#include "request_log.hpp"
 #include "sentryd/ascii.hpp"
 
 #include <mics/log.hpp>
@@ -436,9 +437,12 @@ void Backends::run_health(const std::shared_ptr<ServerRuntime>& s) {
         // their results are not logged (counters and status still show them).
         std::string name = srv->service + "/" + srv->target.host + ":" + std::to_string(srv->target.port);
         if (!ok && log_health_) mics::log(mics::LogLevel::debug, "health check " + name + " failed: " + why);
-        if (was_dead != srv->state.dead && log_health_)
-            mics::log_warn("ActiveSync server " + name + " is now " + (srv->state.dead ? "dead" : "live") +
-                           " (health check: " + why + ")");
+        if (was_dead != srv->state.dead && log_health_) {
+            std::string text = "ActiveSync server " + name + " is now " + (srv->state.dead ? "dead" : "live") +
+                               " (health check: " + why + ")";
+            mics::log_warn(text);
+            log_health_transition(true, text, srv->state.dead);
+        }
         schedule_health(srv, std::chrono::seconds(srv->health.interval_s));
     };
     HealthCounters* hc = &counters_.hc;

@@ -1,6 +1,7 @@
 #include "forward.hpp"
 
 #include "http_render.hpp"
+#include "request_log.hpp"
 #include "scratch.hpp"
 
 #include <mics/log.hpp>
@@ -158,6 +159,7 @@ void Forward::send() {
     } else {
         render_backend_request(out_, in_.req, target, server_->host_field, in_.client_ip);
     }
+    if (in_.log) log_server_request(*in_.log, target_name(), out_);
     conn_->expires_after(in_.config->timeouts.socket);
     write_backend();
 }
@@ -274,7 +276,14 @@ void Forward::on_header(error_code ec) {
         if (timeout) return fail_local(504, "ActiveSync server did not answer in time\n");
         return fail_local(502, "ActiveSync server sent no valid response\n");
     }
-    if (server_) record_success(server_->state, PoolClock::now());
+    if (server_) {
+        bool was_dead = server_->state.dead;
+        record_success(server_->state, PoolClock::now());
+        if (was_dead && !server_->state.dead)
+            log_health_transition(in_.config->logging.health_monitor,
+                                  "ActiveSync server " + server_->service + "/" + target_name() +
+                                      " is now live (a request succeeded)", false);
+    }
     if (parser_->get().result_int() == 451 && follow_451()) return;
     relay();
 }
@@ -311,6 +320,10 @@ void Forward::relay() {
     auto length = parser_->content_length();
     bool whole = parser_->is_done() ||
                  (length && !parser_->chunked() && conn_->buffer.size() >= *length);
+    if (in_.log) {
+        std::string_view body(static_cast<const char*>(conn_->buffer.data().data()), conn_->buffer.size());
+        log_server_response(*in_.log, target_name(), res, body.substr(0, length.value_or(0)), whole);
+    }
     if (!whole) return stream_body();
 
     // The whole response is here: one buffer, one write; the back-end
@@ -423,10 +436,17 @@ void Forward::server_failed(const std::string& why) {
     bool was_dead = server_->state.dead;
     record_failure(server_->state, server_->health, PoolClock::now());
     std::string name = server_->service + "/" + server_->target.host + ":" + std::to_string(server_->target.port);
-    if (!was_dead && server_->state.dead)
+    if (!was_dead && server_->state.dead) {
         mics::log_warn("ActiveSync server " + name + " is now dead: " + why);
-    else
+        log_health_transition(in_.config->logging.health_monitor,
+                              "ActiveSync server " + name + " is now dead: " + why, true);
+    } else
         mics::log(mics::LogLevel::debug, "ActiveSync server " + name + ": " + why);
+}
+
+std::string Forward::target_name() const {
+    const BackendTarget* t = server_ ? &server_->target : location_ ? &location_->target : nullptr;
+    return t ? t->host + ":" + std::to_string(t->port) : std::string();
 }
 
 void Forward::fail_local(unsigned status, std::string_view body, int retry_after_s) {
@@ -442,6 +462,8 @@ void Forward::finish(ForwardResult r) {
         --shared_.counters.ping_held;
     }
     if (!r.device_ok) conn_.reset();
+    if (const BackendTarget* t = server_ ? &server_->target : location_ ? &location_->target : nullptr)
+        r.server_host = t->host, r.server_port = t->port;
     auto done = std::move(done_);
     done_ = nullptr;
     if (done) done(r);

@@ -43,6 +43,8 @@ struct ForwardResult {
     unsigned status = 0;         // relayed status, or the local answer to send when !responded
     std::string_view body;       // local answer text (static)
     int retry_after_s = 0;
+    std::string_view server_host;  // the back end that answered (audit), valid during `done`
+    int server_port = 0;
 };
 
 struct ForwardRequest {
@@ -54,6 +56,7 @@ struct ForwardRequest {
     bool long_poll = false;
     bool ping = false;
     bool device_keep_alive = true;
+    const struct RequestLog* log = nullptr;  // set when the request is debug-logged (request_log.hpp)
 };
 
 class Forward : public std::enable_shared_from_this<Forward> {
@@ -97,6 +100,7 @@ private:
     void finish(ForwardResult r);
     void fail_local(unsigned status, std::string_view body, int retry_after_s = 0);
     void server_failed(const std::string& why);
+    std::string target_name() const;  // "host:port" of the server in use (debug log)
 
     DeviceStream& device_;
     SessionShared& shared_;

@@ -2,6 +2,7 @@
 
 #include "forward.hpp"
 #include "http_render.hpp"
+#include "request_log.hpp"
 #include "scratch.hpp"
 #include "sentryd/router.hpp"
 
@@ -255,7 +256,11 @@ void HttpsSession::on_request() {
     Decision d = decide(req.method_string(), req.target(), *config_, protocol_version, host);
     if (d.malformed) ++shared_.counters.eas_malformed;
     if (d.service && !admit_device(d)) return;  // the gate answered
-    if (d.service) return forward(d);
+    if (d.service) {
+        note_decided(d, AuditAction::allow);
+        return forward(d);
+    }
+    note_decided(d, AuditAction::none);
     bool keep_alive = req.keep_alive() && !shared_.draining;
     respond(d.status, d.body, d.retry_after_s, req.method() == http::verb::head, req.version(), keep_alive);
 }
@@ -290,8 +295,13 @@ bool HttpsSession::admit_device(const Decision& d) {
         shared_.devices->connection_open(device_);
     }
     if (a.pass) return true;
+    note_decided(d, AuditAction::block);
     respond(a.status, a.body, 0, false, req.version(), req.keep_alive() && !shared_.draining, a.wbxml);
     return false;
+}
+
+void HttpsSession::note_decided(const Decision& d, AuditAction action) {
+    if (request_logging(*config_)) log_request_decided(log_, *config_, stream_.socket(), parser_->get(), d, action);
 }
 
 void HttpsSession::device_done(unsigned status, std::uint64_t bytes, bool forwarded) {
@@ -330,6 +340,8 @@ void HttpsSession::respond(unsigned status, std::string_view body, int retry_aft
     out_.append("\r\n");
     if (!head) out_.append(body);
     parser_.reset();
+    if (log_ && (log_->audit || log_->debug))
+        log_request_answered(*log_, config_ ? *config_ : *shared_.config.current(), status, {}, 0, out_);
 
     state_ = State::writing;
     stream_.expires_after(config_ ? config_->timeouts.socket : shared_.config.current()->timeouts.socket);
@@ -394,6 +406,7 @@ void HttpsSession::forward(const Decision& d) {
         if (!ec) client_ip_ = peer.address().to_string();
     }
     fr.client_ip = client_ip_;
+    if (log_ && log_->debug) fr.log = log_.get();
     state_ = State::forwarding;
     // The back end sets the pace now (a Ping may be held for many minutes);
     // Forward puts a deadline on every device write itself.
@@ -415,6 +428,12 @@ void HttpsSession::on_forwarded(const ForwardResult& r) {
     forward_.reset();
     if (state_ == State::closed) return;
     if (r.responded) device_done(r.status, 0, true);  // bytes: see docs/device-policy.md
+    if (log_ && (log_->audit || log_->debug)) {
+        if (r.responded)
+            log_request_answered(*log_, *config_, r.status, r.server_host, r.server_port, {});
+        else if (!r.device_ok)
+            log_->audit = log_->debug = false;  // the device left before an answer: no RESPONSE
+    }
     if (!r.device_ok) {
         // Half a response went out (or the device went away): nothing more to say.
         if (r.status) shared_.counters.record_response(r.status);

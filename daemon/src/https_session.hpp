@@ -10,6 +10,7 @@
 // waits in buffer_; and once the response is out, the wait still pending is
 // simply the wait for the next request.
 #pragma once
+#include "sentryd/audit_record.hpp"
 #include "sentryd/device_gate.hpp"
 #include "session_shared.hpp"
 
@@ -27,6 +28,7 @@ namespace sentryd {
 
 class Forward;
 struct ForwardResult;
+struct RequestLog;
 
 class HttpsSession : public std::enable_shared_from_this<HttpsSession> {
 public:
@@ -59,6 +61,8 @@ private:
     // The device gate's part of a request (no-ops without a gate).
     bool admit_device(const struct Decision& d);
     void device_done(unsigned status, std::uint64_t bytes, bool forwarded);
+    // Audit record / debug log of the decided request (request_log.hpp).
+    void note_decided(const struct Decision& d, AuditAction action);
     void write_out();
     void forward(const struct Decision& d);
     void on_forwarded(const ForwardResult& r);
@@ -77,6 +81,7 @@ private:
     std::shared_ptr<const ProxyConfig> config_;  // snapshot of the request in flight
     std::shared_ptr<Forward> forward_;           // while a request is with a back end
     std::string client_ip_;                      // the device's address, once known (X-Forwarded-For)
+    std::unique_ptr<RequestLog> log_;            // once a request was audited or debug-logged
     SessionShared& shared_;
     DeviceRef device_;      // the device this connection serves (counted open once)
     DeviceRef req_device_;  // the device of the request in flight

@@ -1,6 +1,7 @@
 #include "server.hpp"
 
 #include "https_session.hpp"
+#include "sentryd/debug_log.hpp"
 
 #include <mics/log.hpp>
 
@@ -29,6 +30,10 @@ Server::Server(boost::asio::io_context& ioc, ServerSettings settings,
                             [this] { return backends_.status(); },
                             [this](const std::string& op, std::string_view args, std::string& data,
                                    std::string& code, std::string& message) {
+                                if (handle_debug_log_op(debug_log_settings(), op, args, data, code, message)) {
+                                    debug_log_settings_changed();
+                                    return true;
+                                }
                                 if (op == "uem.status") {
                                     data = uem_.status_json(std::time(nullptr));
                                     return true;
