@@ -102,6 +102,18 @@ void append_guid(std::string& out, char prefix, const Guid& g) {
 
 void append_json_escaped(std::string& out, std::string_view s) {
     for (std::size_t i = 0; i < s.size();) {
+        // Runs of plain ASCII (the normal case) go in one append.
+        std::size_t run = i;
+        while (run < s.size()) {
+            unsigned char u = static_cast<unsigned char>(s[run]);
+            if (u < 0x20 || u >= 0x7f || u == '"' || u == '\\') break;
+            ++run;
+        }
+        if (run > i) {
+            out.append(s.data() + i, run - i);
+            i = run;
+            if (i == s.size()) break;
+        }
         unsigned char c = static_cast<unsigned char>(s[i]);
         if (c >= 0x80) {
             std::size_t n = utf8_len(s, i);
