@@ -283,6 +283,15 @@ bool App::push_sentryd() {
     Offer o = offer_sentryd(running_, revision_, &why);
     if (o == Offer::refused)
         mics::log_warn("sentryd refused configuration " + std::to_string(revision_) + ": " + why);
+    if (o != Offer::down && !debug_log_.empty()) {
+        // A restarted sentryd starts with debug logging off; the
+        // administrator's `debug sentry log` settings outlive it (not a reboot).
+        mics::Client client;
+        if (client.connect(opt_.paths.sentryd_sock())) {
+            mics::Reply r = client.call("log.set", debug_log_, 2000);
+            if (!r.ok) mics::log_warn("sentryd refused the debug log settings: " + r.message);
+        }
+    }
     return o != Offer::down;
 }
 

@@ -113,6 +113,11 @@ public:
     // configuration). "" or why.
     std::string filter_control(const std::string& action);
 
+    // `debug sentry log ...` state as sentryd last reported it (JSON text;
+    // "" = never set). Runtime only: not stored, gone when MICS restarts;
+    // pushed to sentryd again whenever the supervisor (re)starts it.
+    void remember_debug_log(std::string state) { debug_log_ = std::move(state); }
+
 private:
     std::optional<Revision> factory_revision() const;
     // The commit pipeline for candidate `next` (differs from running_ at
@@ -154,6 +159,7 @@ private:
     std::int64_t revision_ = 0;
     Supervisor* sup_ = nullptr;
     bool sentryd_pending_ = false;
+    std::string debug_log_;
     std::optional<PendingRevert> revert_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

@@ -92,14 +92,20 @@ json relay(App& app, const json& a, const std::set<std::string>& allowed) {
 
 json sentry_query(App& app, Session&, const json& a) {
     static const std::set<std::string> kShow = {"devices.list", "devices.entry", "devices.status", "stats.entry",
-                                                "stats.global", "stats.utilization", "uem.status", "status"};
+                                                "stats.global", "stats.utilization", "uem.status", "status",
+                                                "log.get"};
     return relay(app, a, kShow);
 }
 
 json sentry_debug(App& app, Session&, const json& a) {
     static const std::set<std::string> kDebug = {"devices.purge", "devices.to_disk", "devices.from_disk",
-                                                 "devices.clear_redirect", "devices.from_uem"};
-    return relay(app, a, kDebug);
+                                                 "devices.clear_redirect", "devices.from_uem", "log.enable",
+                                                 "log.disable", "log.verbosity", "log.filter", "log.filter_remove"};
+    json d = relay(app, a, kDebug);
+    // `debug sentry log ...` lives in sentryd (runtime state, spec L7060);
+    // MICS keeps the last state to push again when it restarts sentryd.
+    if (str_arg(a, "op", 64).rfind("log.", 0) == 0 && d.is_object()) app.remember_debug_log(d.dump());
+    return d;
 }
 
 }  // namespace
