@@ -30,6 +30,12 @@ int show(Shell& sh, const nlohmann::json& args);
 inline constexpr std::size_t kMaxBannerLines = 100;
 bool banner_closed(const std::string& raw);
 
+// One sentryd control op relayed by MICS op `mics_op` (sentry.query: EXEC
+// views; sentry.debug: privilege 15). Prints the error and returns false on
+// failure; `out` is the op's data.
+bool sentryd_query(Shell& sh, const char* mics_op, const std::string& op, const nlohmann::json& args,
+                   nlohmann::json& out);
+
 // One registration function per area; grammar() calls them all in this order.
 void register_session_commands(Grammar& g);
 void register_system_commands(Grammar& g);
@@ -45,5 +51,6 @@ void register_platform_commands(Grammar& g);
 void register_diag_commands(Grammar& g);
 void register_device_commands(Grammar& g);
 void register_acl_commands(Grammar& g);
+void register_sentry_log_commands(Grammar& g);
 
 }  // namespace cli

@@ -45,6 +45,7 @@ const Grammar& grammar() {
         register_diag_commands(g);
         register_device_commands(g);
         register_acl_commands(g);
+        register_sentry_log_commands(g);
         return g;
     }();
     return g;

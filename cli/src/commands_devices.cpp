@@ -16,13 +16,7 @@ namespace cli {
 
 using nlohmann::json;
 
-namespace {
-
-const std::string kSentry = kSentryHelp;
-const std::string kNo = kNoHelp;
-
-// One query to sentryd; prints the error and returns nullopt-ish (discarded) on failure.
-bool query(Shell& sh, const char* mics_op, const std::string& op, const json& args, json& out) {
+bool sentryd_query(Shell& sh, const char* mics_op, const std::string& op, const json& args, json& out) {
     mics::Reply r = sh.call(mics_op, json{{"op", op}, {"args", args}}.dump());
     if (!r.ok) {
         sh.fail(r);
@@ -31,6 +25,11 @@ bool query(Shell& sh, const char* mics_op, const std::string& op, const json& ar
     out = reply_data(r);
     return true;
 }
+
+namespace {
+
+const std::string kSentry = kSentryHelp;
+const std::string kNo = kNoHelp;
 
 std::string pad(const std::string& s, std::size_t w) {
     return s.size() < w ? s + std::string(w - s.size(), ' ') : s + " ";
@@ -68,7 +67,7 @@ int device_table(Shell& sh, const std::string& filter, const json& extra) {
         args["cursor"] = cursor;
         args["limit"] = 1000;
         json page;
-        if (!query(sh, "sentry.query", "devices.list", args, page)) {
+        if (!sentryd_query(sh, "sentry.query", "devices.list", args, page)) {
             sh.stream_end();
             return kCommandError;
         }
@@ -88,7 +87,7 @@ int device_table(Shell& sh, const std::string& filter, const json& extra) {
 
 int show_status(Shell& sh) {
     json d;
-    if (!query(sh, "sentry.query", "devices.status", json::object(), d)) return kCommandError;
+    if (!sentryd_query(sh, "sentry.query", "devices.status", json::object(), d)) return kCommandError;
     auto num = [&](const char* k) { return d[k].is_null() ? std::string("unknown") : d[k].dump(); };
     std::string t;
     t += "In-memory device list size         : " + num("in_memory") + "\n";
@@ -111,7 +110,7 @@ int show_status(Shell& sh) {
 
 int show_entry(Shell& sh, const Args& a) {
     json d;
-    if (!query(sh, "sentry.query", "devices.entry", {{"device_id", a.str("device")}, {"user", a.str("user")}}, d))
+    if (!sentryd_query(sh, "sentry.query", "devices.entry", {{"device_id", a.str("device")}, {"user", a.str("user")}}, d))
         return kCommandError;
     // Spec §6 gap: the detail layout is not given; one `key = value` per attribute.
     std::string t;
@@ -128,7 +127,7 @@ int show_entry(Shell& sh, const Args& a) {
 // `name = value` lines in the spec's order; the filter matches name or value.
 int counters_view(Shell& sh, const std::string& op, const json& args, const std::string& filter) {
     json d;
-    if (!query(sh, "sentry.query", op, args, d)) return kCommandError;
+    if (!sentryd_query(sh, "sentry.query", op, args, d)) return kCommandError;
     std::string t;
     json obj = json::object();
     for (const auto& c : d.value("counters", json::array())) {
@@ -146,7 +145,7 @@ int counters_view(Shell& sh, const std::string& op, const json& args, const std:
 
 int show_utilization(Shell& sh) {
     json d;
-    if (!query(sh, "sentry.query", "stats.utilization", json::object(), d)) return kCommandError;
+    if (!sentryd_query(sh, "sentry.query", "stats.utilization", json::object(), d)) return kCommandError;
     char buf[512];
     std::snprintf(buf, sizeof buf,
                   "Number of Connected Devices : %llu\n"
@@ -173,7 +172,7 @@ std::string aligned(const std::vector<std::pair<std::string, std::string>>& rows
 // Spec §3.8: connectivity to the UEM and the fail-open setting.
 int show_uem_status(Shell& sh) {
     json d;
-    if (!query(sh, "sentry.query", "uem.status", json::object(), d)) return kCommandError;
+    if (!sentryd_query(sh, "sentry.query", "uem.status", json::object(), d)) return kCommandError;
     auto s = [&](const char* k) { return d.value(k, std::string()); };
     std::string t;
     if (!d.value("active", false)) {
@@ -216,7 +215,7 @@ std::string us_date(long long ms_ago, std::time_t now) {
 // status, from sentryd's `status` op (no app-tunnel services exist here).
 int show_server_status(Shell& sh) {
     json d;
-    if (!query(sh, "sentry.query", "status", json::object(), d)) return kCommandError;
+    if (!sentryd_query(sh, "sentry.query", "status", json::object(), d)) return kCommandError;
     std::time_t now = std::time(nullptr);
     std::tm tm{};
     gmtime_r(&now, &tm);
@@ -256,7 +255,7 @@ int show_server_status(Shell& sh) {
 }
 
 int debug_op(Shell& sh, const std::string& op, const json& args, json& out) {
-    return query(sh, "sentry.debug", op, args, out) ? kOk : kCommandError;
+    return sentryd_query(sh, "sentry.debug", op, args, out) ? kOk : kCommandError;
 }
 
 }  // namespace
