@@ -12,11 +12,14 @@
 #
 #   BUILD=build daemon/bench/instr_per_request.sh
 # Env: BUILD (build) SECONDS_LOAD (20) CONNECTIONS (8) OUT (temp dir)
+#      AUDIT (0; 1 = `sentry audit` on, two records per request to a
+#      datagram sink on run/log.sock, as the log collector would read them)
 set -euo pipefail
 
 BUILD=${BUILD:-build}
 SECONDS_LOAD=${SECONDS_LOAD:-20}
 CONNECTIONS=${CONNECTIONS:-8}
+AUDIT=${AUDIT:-0}
 SENTRYD="$BUILD/daemon/sentryd"
 BACKEND="$BUILD/scripts/bench/sentry-bench-backend"
 for tool in valgrind callgrind_control wrk openssl curl python3; do
@@ -63,6 +66,16 @@ PIDS+=($!)
 for _ in $(seq 50); do grep -q '^port ' "$T/backend.out" 2>/dev/null && break; sleep 0.1; done
 BPORT=$(awk '/^port / {print $2}' "$T/backend.out")
 
+if [ "$AUDIT" = 1 ]; then
+    mkdir -p "$T/run"
+    python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.bind(sys.argv[1])
+while True: s.recv(65536)' "$T/run/log.sock" &
+    PIDS+=($!)
+    LOGGING='{"audit":true,"health_monitor":true}'
+else
+    LOGGING='{"audit":false,"health_monitor":true}'
+fi
+
 PORT=$(free_port)
 SOCK="$T/sentryd.sock"
 SENTRY_STATE_DIR="$T" valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" \
@@ -72,7 +85,7 @@ VPID=$!
 PIDS+=($VPID)
 for _ in $(seq 600); do [ -S "$SOCK" ] && break; sleep 0.1; done
 [ -S "$SOCK" ] || { cat "$T/sentryd.log" >&2; exit 1; }
-ctl "$SOCK" "{\"v\":1,\"id\":1,\"op\":\"config.apply\",\"args\":{\"version\":1,\"config\":{\"activesync\":{\"services\":[{\"name\":\"default\",\"tls\":false,\"health\":{\"enabled\":false},\"servers\":[{\"host\":\"127.0.0.1\",\"port\":$BPORT}]}]}}}}" >/dev/null
+ctl "$SOCK" "{\"v\":1,\"id\":1,\"op\":\"config.apply\",\"args\":{\"version\":1,\"config\":{\"logging\":$LOGGING,\"activesync\":{\"services\":[{\"name\":\"default\",\"tls\":false,\"health\":{\"enabled\":false},\"servers\":[{\"host\":\"127.0.0.1\",\"port\":$BPORT}]}]}}}}" >/dev/null
 
 cat >"$T/sync.lua" <<'LUA'
 wrk.method = "POST"
