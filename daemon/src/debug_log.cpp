@@ -1,5 +1,7 @@
 #include "sentryd/debug_log.hpp"
 
+#include "sentryd/ascii.hpp"
+
 #include <mics/paths.hpp>
 
 #include <nlohmann/json.hpp>
@@ -238,16 +240,8 @@ void debug_log_write(std::string_view text) {
 }
 
 bool is_masked_header(std::string_view name) {
-    auto eq = [&](std::string_view k) {
-        if (name.size() != k.size()) return false;
-        for (std::size_t i = 0; i < k.size(); ++i) {
-            char c = name[i];
-            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-            if (c != k[i]) return false;
-        }
-        return true;
-    };
-    return eq("authorization") || eq("proxy-authorization") || eq("cookie") || eq("set-cookie");
+    return iequals(name, "authorization") || iequals(name, "proxy-authorization") || iequals(name, "cookie") ||
+           iequals(name, "set-cookie");
 }
 
 void append_debug_header(std::string& out, std::string_view name, std::string_view value) {

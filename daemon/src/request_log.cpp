@@ -1,10 +1,9 @@
 #include "request_log.hpp"
 
+#include "sentryd/ascii.hpp"
 #include "sentryd/router.hpp"
 
 #include <mics/syslog.hpp>
-
-#include <boost/beast/core/string.hpp>
 
 #include <charconv>
 #include <ctime>
@@ -64,7 +63,7 @@ void append_http_text(std::string& out, std::string_view text, int verbosity) {
         std::string_view name = f.substr(0, colon);
         std::string_view value = colon == std::string_view::npos ? std::string_view() : f.substr(colon + 1);
         while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-        if (boost::beast::iequals(name, "Content-Type")) wbxml = is_wbxml(value);
+        if (iequals(name, "Content-Type")) wbxml = is_wbxml(value);
         append_debug_header(out, name, value);
         if (e == std::string_view::npos) break;
         fields.remove_prefix(e + 2);
