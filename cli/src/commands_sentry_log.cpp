@@ -57,6 +57,9 @@ int show_log(Shell& sh, bool filters) {
 void register_sentry_log_commands(Grammar& g) {
     const std::string dbg = std::string(kDebugHelp) + kSentryHelp + "The proxy's debug log (runtime only, not saved)\n";
     const std::string no = kNoHelp;
+    // Shared with the no form (a test keeps `no X` help equal to `X`).
+    const std::string filter =
+        "Log only matching requests (filters are OR-ed)\nTag naming the filter (reuse it to group filters)\n";
     g.add({"debug sentry log enable [{device|server|both}]",
            dbg + "Start debug logging\nTraffic to and from devices\nTraffic to and from the ActiveSync servers\n"
                  "Both (default)\n",
@@ -70,8 +73,8 @@ void register_sentry_log_commands(Grammar& g) {
            "device side, the server side or both (default). Not part of the configuration; gone after a reboot."});
     g.add({"debug sentry log filter WORD$tag {device-id|device-ip|user-id|bundle-id|service-name|config-uuid} "
            "WORD$value",
-           dbg + "Log only matching requests (filters are OR-ed)\nTag naming the filter (reuse it to group filters)\n"
-                 "Device id\nDevice IP address\nUser id\nApp bundle id (app tunnels; matches no ActiveSync request)\n"
+           dbg + filter +
+               "Device id\nDevice IP address\nUser id\nApp bundle id (app tunnels; matches no ActiveSync request)\n"
                  "ActiveSync service name\nApp configuration UUID (app tunnels; matches no ActiveSync request)\n"
                  "Value, compared exactly (case-sensitive)\n",
            kConfig, 15,
@@ -98,7 +101,7 @@ void register_sentry_log_commands(Grammar& g) {
            false, "Set the debug log's level; level 3 and up write mail content to the file."});
     g.add({"no debug sentry log", no + dbg, kConfig, 15, edit("log.disable", nullptr), false,
            "Stop debug logging (filters and verbosity stay for the next `debug sentry log enable`)."});
-    g.add({"no debug sentry log filter WORD$tag", no + dbg + "Delete log filters\nTag of the filters to delete\n",
+    g.add({"no debug sentry log filter WORD$tag", no + dbg + filter,
            kConfig, 15, edit("log.filter_remove", [](const Args& a) { return json{{"tag", a.str("tag")}}; }), false,
            "Delete every filter with this tag."});
 
