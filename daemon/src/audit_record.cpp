@@ -87,17 +87,25 @@ Guid next_guid() {
 }
 
 void append_guid(std::string& out, char prefix, const Guid& g) {
-    out.push_back(prefix);
-    out.push_back('-');
-    append_hex(out, g.hi >> 32, 8);
-    out.push_back('-');
-    append_hex(out, (g.hi >> 16) & 0xffff, 4);
-    out.push_back('-');
-    append_hex(out, g.hi & 0xffff, 4);
-    out.push_back('-');
-    append_hex(out, g.lo >> 48, 4);
-    out.push_back('-');
-    append_hex(out, g.lo & 0xffffffffffffULL, 12);
+    // Into a local buffer, then one append: three ids per request.
+    static const char* hex = "0123456789abcdef";
+    char buf[38];
+    buf[0] = prefix;
+    buf[1] = '-';
+    char* p = buf + 2;
+    auto digits = [&](std::uint64_t v, int n) {
+        for (int i = n - 1; i >= 0; --i) *p++ = hex[(v >> (i * 4)) & 0xf];
+    };
+    digits(g.hi >> 32, 8);
+    *p++ = '-';
+    digits((g.hi >> 16) & 0xffff, 4);
+    *p++ = '-';
+    digits(g.hi & 0xffff, 4);
+    *p++ = '-';
+    digits(g.lo >> 48, 4);
+    *p++ = '-';
+    digits(g.lo & 0xffffffffffffULL, 12);
+    out.append(buf, sizeof buf);
 }
 
 void append_json_escaped(std::string& out, std::string_view s) {

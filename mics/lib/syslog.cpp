@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
@@ -88,9 +89,22 @@ void format_into(std::string& out, LogFacility f, Severity s, std::string_view t
     // One record is one line: a newline in a message could forge a record.
     std::string_view m = msg.substr(0, kSyslogMaxMessage);
     std::size_t at = out.size();
-    out.resize(at + m.size());
+    out.append(m);
     char* p = out.data() + at;
-    for (char c : m) *p++ = (unsigned char)c < 0x20 || c == 0x7f ? ' ' : c;
+    std::size_t i = 0;
+    // Eight bytes at a time: a word with no byte < 0x20 and none == 0x7f
+    // (the usual case) is left as copied; only a flagged word is walked.
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    for (; i + 8 <= m.size(); i += 8) {
+        std::uint64_t x;
+        std::memcpy(&x, p + i, 8);
+        std::uint64_t del = x ^ (0x7f * ones);
+        if ((((x - 0x20 * ones) & ~x) | ((del - ones) & ~del)) & highs)
+            for (std::size_t k = i; k < i + 8; ++k)
+                if ((unsigned char)p[k] < 0x20 || p[k] == 0x7f) p[k] = ' ';
+    }
+    for (; i < m.size(); ++i)
+        if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) p[i] = ' ';
 }
 
 }  // namespace
