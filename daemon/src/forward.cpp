@@ -437,15 +437,19 @@ void Forward::server_failed(const std::string& why) {
     record_failure(server_->state, server_->health, PoolClock::now());
     std::string name = server_->service + "/" + server_->target.host + ":" + std::to_string(server_->target.port);
     if (!was_dead && server_->state.dead) {
-        mics::log_warn("ActiveSync server " + name + " is now dead: " + why);
-        log_health_transition(in_.config->logging.health_monitor,
-                              "ActiveSync server " + name + " is now dead: " + why, true);
+        std::string text = "ActiveSync server " + name + " is now dead: " + why;
+        mics::log_warn(text);
+        log_health_transition(in_.config->logging.health_monitor, text, true);
     } else
         mics::log(mics::LogLevel::debug, "ActiveSync server " + name + ": " + why);
 }
 
+const BackendTarget* Forward::target() const {
+    return server_ ? &server_->target : location_ ? &location_->target : nullptr;
+}
+
 std::string Forward::target_name() const {
-    const BackendTarget* t = server_ ? &server_->target : location_ ? &location_->target : nullptr;
+    const BackendTarget* t = target();
     return t ? t->host + ":" + std::to_string(t->port) : std::string();
 }
 
@@ -462,8 +466,7 @@ void Forward::finish(ForwardResult r) {
         --shared_.counters.ping_held;
     }
     if (!r.device_ok) conn_.reset();
-    if (const BackendTarget* t = server_ ? &server_->target : location_ ? &location_->target : nullptr)
-        r.server_host = t->host, r.server_port = t->port;
+    if (const BackendTarget* t = target()) r.server_host = t->host, r.server_port = t->port;
     auto done = std::move(done_);
     done_ = nullptr;
     if (done) done(r);

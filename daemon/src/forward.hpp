@@ -100,7 +100,8 @@ private:
     void finish(ForwardResult r);
     void fail_local(unsigned status, std::string_view body, int retry_after_s = 0);
     void server_failed(const std::string& why);
-    std::string target_name() const;  // "host:port" of the server in use (debug log)
+    const BackendTarget* target() const;  // the server (or 451 location) in use, if any
+    std::string target_name() const;      // its "host:port" (debug log)
 
     DeviceStream& device_;
     SessionShared& shared_;
