@@ -173,6 +173,15 @@ WAIT_SECS=30 wait_for bash -c "exec 3<>/dev/tcp/127.0.0.1/$HTTPS_PORT" || fail "
 WAIT_SECS=10 wait_for bash -c "SENTRY_STATE_DIR='$TEST_STATE_DIR' '$SENTRY_BUILD/cli/sentry-cli' -c 'show sentry log' | grep -q 'verbosity = level3'" ||
     fail "debug settings lost with a sentryd restart: $(cli -c 'show sentry log')"
 
+# The device side only: no server-side lines for the next request.
+conf <<<'debug sentry log enable device' >/dev/null
+cli -c 'show sentry log' | grep -qx '   log-from-to = device' || fail "log-from-to: $(cli -c 'show sentry log')"
+n=$(wc -l <"$DBG")
+[ "$(eas Sync ALICE1 alice)" = 200 ] || fail "alice refused"
+WAIT_SECS=5 wait_for bash -c "tail -n +$((n + 1)) '$DBG' | grep -q 'sentry -> device'" || fail "device side not logged"
+[ "$(tail -n +"$((n + 1))" "$DBG" | grep -c "sentry -> 127.0.0.1:$B1\|127.0.0.1:$B1 -> sentry")" = 0 ] ||
+    fail "server side logged with log-from-to device: $(tail -20 "$DBG")"
+
 # Filters removed by tag; logging stopped.
 out=$(conf <<'EOF2'
 no debug sentry log filter Other
