@@ -171,10 +171,13 @@ start_sentryd() {
     PORT[sentryd]=$port
     wait_tls "$port" || { NA[sentryd]="did not start: $(tail -1 "$d/log")"; return; }
     # The snapshot shape of docs/sentryd-config.md: one default service with
-    # the backend as its only server, cleartext upstream.
+    # the backend as its only server, cleartext upstream. Audit records off,
+    # as nginx's access_log and haproxy's logging are (AUDIT=1 turns them on:
+    # two syslog datagrams per request, docs/logging-sentryd.md).
     rep=$(python3 - "$d/sentryd.sock" "$BACKEND_PORT" <<'PY'
-import json, socket, struct, sys
+import json, os, socket, struct, sys
 cfg = {"hostname": "bench",
+       "logging": {"audit": os.environ.get("AUDIT") == "1", "health_monitor": False},
        "activesync": {"enabled": True, "services": [{
            "name": "default", "servers": [{"host": "127.0.0.1", "port": int(sys.argv[2])}],
            "tls": False, "verify": False, "scheduling": "priority"}]}}
