@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD=(build-essential cmake pkg-config ccache
        libboost-dev libboost-system-dev libssl-dev libreadline-dev
        libssh-dev libsnmp-dev libsqlite3-dev libcrypt-dev doctest-dev nlohmann-json3-dev)
-RUNTIME=(openssl snmpd sqlite3 iptables iproute2 chrony)
+RUNTIME=(openssl snmpd sqlite3 iptables iproute2 chrony rsyslog)
 TEST=(expect openssh-client snmp curl mandoc procps)
 
 # Only `make fuzz` (--fuzz) needs these: libFuzzer ships in libclang-rt-14-dev,

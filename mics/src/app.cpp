@@ -2,6 +2,7 @@
 
 #include "acl.hpp"
 #include "apply_ntp.hpp"
+#include "apply_syslog.hpp"
 
 #include "certs.hpp"
 #include "files.hpp"
@@ -168,14 +169,18 @@ void App::register_services(Supervisor& sup) {
              p.run() + "/sentry-snmp-agent.pid"});
     sup.add(ntp_child(p, ntp_enabled(running_)));
     apply_ntp(false);  // chrony.conf before the first start
+    sup.add(syslog_child(p, syslog_enabled(running_) && rsyslogd_installed()));
+    apply_syslog(false);  // rsyslog.conf before the first start
     sup.on_started = [this](const std::string& n) { on_service_started(n); };
     // Our services mention the state dir in their argv; the supervisor uses it to
     // tell a service left running by an earlier MICS from an unrelated process.
     sup.set_owner_marker(p.state);
     // An adopted snmpd loaded its config before this boot, which may have dropped
     // unsaved changes; HUP makes it re-read the snmpd.conf init() just wrote.
-    sup.on_adopted = [&sup](const std::string& n) {
+    sup.on_adopted = [this, &sup](const std::string& n) {
         if (n == "snmp") sup.signal("snmp", SIGHUP);
+        // rsyslogd has no reload: it is restarted, outside the supervisor's loop.
+        if (n == "syslog") syslog_restart_ = true;
     };
 }
 
@@ -237,6 +242,7 @@ void App::on_service_started(const std::string& name) {
 
 void App::tick() {
     if (sentryd_pending_ && push_sentryd()) sentryd_pending_ = false;
+    if (syslog_restart_) apply_syslog();
     check_revert(std::int64_t(std::time(nullptr)));
 }
 
@@ -302,6 +308,7 @@ void App::apply_all() {
         if (pid_t p = sup_->pid("snmp")) ::kill(p, SIGHUP);  // snmpd re-reads its config on HUP
     }
     apply_ntp();
+    apply_syslog();
     apply_sshd(true);
 }
 
@@ -362,6 +369,7 @@ std::string App::commit_candidate(const Config& next, const std::vector<std::str
     // verdict at a cost that does not grow with the configuration.
     if (std::string why = validate_change(running_, next, changed); !why.empty()) return why;
     if (std::string why = accounts::check_commit(running_, next, s.user); !why.empty()) return why;
+    if (std::string why = check_syslog(next, changed); !why.empty()) return why;
     if (int port = ssh_port(next); sup_ && port != ssh_port(running_))
         if (std::string why = check_ssh_port(port); !why.empty()) return why;
     bool acl_touched = std::any_of(changed.begin(), changed.end(), [](const std::string& p) {

@@ -140,6 +140,14 @@ private:
     // which may adopt a chronyd left by an earlier MICS).
     void apply_ntp(bool control = true);
     std::string chrony_conf_;  // last written, to restart chronyd only on a change
+    // rsyslog.conf -> the supervised rsyslogd (apply_syslog.cpp); like apply_ntp.
+    void apply_syslog(bool control = true);
+    // rsyslog's own check of the file a commit would write, when its
+    // destinations changed: "" or why (the commit is then refused).
+    std::string check_syslog(const Config& next, const std::vector<std::string>& changed) const;
+    std::string rsyslog_conf_;  // last written
+    // An adopted rsyslogd runs a file read before this boot: restart it (tick()).
+    bool syslog_restart_ = false;
     // Installs (on) or removes our iptables chains; no-op without a link map.
     std::string filter_apply(const Config& c, bool on);
     void filter_boot();

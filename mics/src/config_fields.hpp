@@ -94,6 +94,7 @@ void add_network_fields(std::vector<Field>& v);
 void add_system_fields(std::vector<Field>& v);
 void add_account_fields(std::vector<Field>& v);
 void add_snmp_fields(std::vector<Field>& v);
+void add_syslog_fields(std::vector<Field>& v);
 void add_ssh_fields(std::vector<Field>& v);
 void add_sentry_fields(std::vector<Field>& v);
 void add_device_fields(std::vector<Field>& v);

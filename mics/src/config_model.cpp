@@ -33,6 +33,7 @@ const std::vector<Field>& table() {
         model::add_system_fields(v);
         model::add_account_fields(v);
         model::add_snmp_fields(v);
+        model::add_syslog_fields(v);
         model::add_ssh_fields(v);
         model::add_sentry_fields(v);
         model::add_device_fields(v);

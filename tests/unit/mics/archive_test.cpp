@@ -321,17 +321,20 @@ TEST_CASE("show service: the spec's box table with supervisor columns") {
     CHECK(t.find("| sentry ") != std::string::npos);
     CHECK(t.find("| ssh         | yes     | 5            |") != std::string::npos);
     json svcs = body(r)["services"];
-    REQUIRE(svcs.size() == 6);
+    REQUIRE(svcs.size() == 7);
     CHECK(svcs[1]["name"] == "ssh");
     // chronyd only runs with `service ntp` and a server configured (none here).
     CHECK(svcs[4]["name"] == "ntp");
     CHECK(svcs[4]["state"] == "disabled");
+    // rsyslogd only runs with an enabled syslog destination (docs/logging.md).
+    CHECK(svcs[5]["name"] == "syslog");
+    CHECK(svcs[5]["state"] == "disabled");
     CHECK(svcs[1]["max_sessions"] == 5);
     // The packet filter is MICS's own (no process); no link map: hands off the host.
-    CHECK(svcs[5]["name"] == "iptables");
-    CHECK(svcs[5]["enabled"] == true);
-    CHECK(svcs[5]["state"] == "unmanaged");
-    CHECK(svcs[5]["pid"].is_null());
+    CHECK(svcs[6]["name"] == "iptables");
+    CHECK(svcs[6]["enabled"] == true);
+    CHECK(svcs[6]["state"] == "unmanaged");
+    CHECK(svcs[6]["pid"].is_null());
     Session p = session(*b.app, true);
     r = call(*b.app, p, "service.control", {{"service", "snmp"}, {"action", "status"}});
     REQUIRE(code(r) == "ok");
