@@ -1,5 +1,7 @@
 #include "store.hpp"
 
+#include "mics/syslog.hpp"
+
 #include <sqlite3.h>
 
 #include <nlohmann/json.hpp>
@@ -287,10 +289,30 @@ std::optional<std::string> Store::secret(const std::string& name) const {
     return std::nullopt;
 }
 
+AuditLine audit_syslog_line(const AuditRecord& r, std::int64_t time) {
+    std::time_t t = std::time_t(time);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char ts[32];
+    std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    bool ok = r.result.rfind("success", 0) == 0;
+    // Who, from where, when, what and how it ended: the STIG's audit content
+    // (V-251015..V-251020). dump() escapes control characters, so one record
+    // stays one line; invalid UTF-8 is replaced rather than thrown on.
+    nlohmann::json j = {{"time", ts},         {"user", r.user},       {"source", r.source},
+                        {"session", r.session}, {"mode", r.mode},     {"command", r.command},
+                        {"result", r.result}};
+    return {ok ? int(mics::Severity::info) : int(mics::Severity::warning),
+            std::string(ok ? "INFO " : "WARN ") + j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+}
+
 void Store::audit(const AuditRecord& r) {
+    std::int64_t time = r.time ? r.time : now();
+    AuditLine line = audit_syslog_line(r, time);
+    mics::syslog_send(mics::LogFacility::audit, mics::Severity(line.severity), kAuditTag, line.text);
     Stmt st(db_, "INSERT INTO audit(time,user,source,session,mode,command,result) VALUES(?,?,?,?,?,?,?);");
     if (!st) return;
-    st.bind(1, r.time ? r.time : now());
+    st.bind(1, time);
     st.bind(2, r.user);
     st.bind(3, r.source);
     st.bind(4, r.session);

@@ -38,6 +38,18 @@ struct AuditRecord {
     std::string user, source, session, mode, command, result;
 };
 
+// The one-line form of an audit record that Store::audit also sends to the
+// log collector (facility audit, tag MICS_AUDIT; docs/logging.md):
+// "INFO {json}" for a success, "WARN {json}" for anything else (failure,
+// denied, error), with the severity to match. The command is the one the
+// audit table holds: secrets are already masked by whoever recorded it.
+struct AuditLine {
+    int severity;  // mics::Severity as a number (info 6, warning 4)
+    std::string text;
+};
+AuditLine audit_syslog_line(const AuditRecord& r, std::int64_t time);
+inline constexpr const char* kAuditTag = "MICS_AUDIT";
+
 class Store {
 public:
     Store() = default;
@@ -79,6 +91,8 @@ public:
     bool put_secret(const std::string& name, const std::string& hash);
     std::optional<std::string> secret(const std::string& name) const;
 
+    // Stores the record and sends it to the log collector (audit_syslog_line):
+    // remote syslog servers with facility audit get every record in real time.
     void audit(const AuditRecord& r);
     std::vector<AuditRecord> audit_tail(int n) const;
 
