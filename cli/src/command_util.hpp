@@ -52,5 +52,6 @@ void register_diag_commands(Grammar& g);
 void register_device_commands(Grammar& g);
 void register_acl_commands(Grammar& g);
 void register_sentry_log_commands(Grammar& g);
+void register_logging_commands(Grammar& g);
 
 }  // namespace cli

@@ -46,6 +46,7 @@ const Grammar& grammar() {
         register_device_commands(g);
         register_acl_commands(g);
         register_sentry_log_commands(g);
+        register_logging_commands(g);
         return g;
     }();
     return g;

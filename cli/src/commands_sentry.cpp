@@ -262,20 +262,25 @@ void register_sentry_commands(Grammar& g) {
     g.add({"no sentry emm-fail-open", no + sentry + fo, kConfig, 15,
            [](Shell& sh, const Args&) { return config_edit(sh, "sentry.emm_fail_open", "set", false); }, false,
            "Block devices not in the device cache while the UEM is unreachable."});
-    const std::string au = "Produce audit log data (syslog facility audit; default on)\n";
+    const std::string au = "The proxy's audit records to syslog facility audit (default on)\n";
     g.add({"sentry audit", sentry + au, kConfig, 15,
            [](Shell& sh, const Args&) { return config_edit(sh, "sentry.audit", "set", true); }, false,
-           "Produce audit log data; a syslog server with facility audit forwards it."});
+           "The proxy sends one SENTRY_AUDIT record per device request and response (syslog facility audit) to "
+           "the appliance's collector, which forwards them to every 'syslog ... audit' destination "
+           "(docs/logging.md)."});
     g.add({"no sentry audit", no + sentry + au, kConfig, 15,
            [](Shell& sh, const Args&) { return config_edit(sh, "sentry.audit", "set", false); }, false,
-           "Stop producing audit log data."});
-    const std::string hm = "Produce health-monitor log data (default on)\n";
+           "Stop the proxy's SENTRY_AUDIT records. The configuration service's own audit trail (MICS_AUDIT: "
+           "logins, changes, failures) is still sent."});
+    const std::string hm = "The proxy's health-monitor events to syslog facility health-monitor (default on)\n";
     g.add({"sentry health-monitor", sentry + hm, kConfig, 15,
            [](Shell& sh, const Args&) { return config_edit(sh, "sentry.health_monitor", "set", true); }, false,
-           "Produce health-monitor log data."});
+           "The proxy sends back-end health and utilization events (syslog facility health-monitor, local1) to "
+           "the appliance's collector, which forwards them to every 'syslog ... health-monitor' destination "
+           "(docs/logging.md)."});
     g.add({"no sentry health-monitor", no + sentry + hm, kConfig, 15,
            [](Shell& sh, const Args&) { return config_edit(sh, "sentry.health_monitor", "set", false); }, false,
-           "Stop producing health-monitor log data."});
+           "Stop the proxy's health-monitor events."});
     const std::string sv = "Accept UEM management requests only from the emm-ips addresses (default true)\n"
                            "Check the source address\nAccept any source\n";
     g.add({"sentry emm-source-verify {true|false}", sentry + sv, kConfig, 15,

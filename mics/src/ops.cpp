@@ -214,7 +214,7 @@ const std::vector<OpDef>& op_table() {
              if (args.empty()) fail("internal", "running configuration: " + why);
              return json::parse(args);
          }},
-    }, with(archive_ops(), with(account_ops(), with(sentry_ops(), with(acl_ops(), system_ops())))));
+    }, with(archive_ops(), with(account_ops(), with(sentry_ops(), with(acl_ops(), with(syslog_ops(), system_ops()))))));
     return t;
 }
 

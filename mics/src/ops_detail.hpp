@@ -69,5 +69,6 @@ std::vector<OpDef> account_ops();  // users, lockout, SSH sessions (ops_accounts
 std::vector<OpDef> sentry_ops();   // ActiveSync proxy reporting and control (ops_sentry.cpp)
 std::vector<OpDef> system_ops();   // reload, config status, FIPS, kernel parameters (ops_system.cpp)
 std::vector<OpDef> acl_ops();      // delete a whole ACL, show access-list (ops_acl.cpp)
+std::vector<OpDef> syslog_ops();   // syslog destinations, show logging (ops_syslog.cpp)
 
 }  // namespace micsd::ops

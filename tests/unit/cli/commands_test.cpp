@@ -188,13 +188,13 @@ TEST_CASE("privilege 1 sees only the EXEC commands") {
 
     CHECK(help_tokens("", kExec, 1) == V{"enable", "exit", "show", "terminal"});
     CHECK(help_tokens("show ", kExec, 1) ==
-          V{"access-list", "history", "httpd", "running-config", "sentry", "service", "ssh", "terminal", "users",
-            "version"});
+          V{"access-list", "history", "httpd", "logging", "running-config", "sentry", "service", "ssh", "terminal",
+            "users", "version"});
     CHECK(help_tokens("", kExec, 15) ==
           V{"clear", "configure", "copy", "curl", "disable", "enable", "erase", "exit", "export", "import", "install", "reload",
             "service", "show", "software", "terminal", "tlscheck", "write"});
     CHECK(help_tokens("show ", kExec, 15) == V{"FIPS", "access-list", "archive", "audit", "history", "httpd", "kparam",
-                                               "running-config", "sentry", "service", "software", "ssh",
+                                               "logging", "running-config", "sentry", "service", "software", "ssh",
                                                "startup-config", "terminal", "users", "version"});
 }
 
@@ -224,10 +224,10 @@ TEST_CASE("configuration commands live in CONFIG mode only") {
           V{"access-group", "access-list", "banner", "certificate", "configure", "dbconfig", "debug", "do", "enable",
             "end", "exit", "fips", "hostname", "httpd", "interface", "ip", "kparam", "no", "ntp", "object",
             "password-policy", "sentry", "service",
-            "snmp-server", "software", "timeout", "username"});
+            "snmp-server", "software", "syslog", "timeout", "username"});
     CHECK(help_tokens("no ", kConfig, 15) == V{"access-group", "access-list", "banner", "dbconfig", "debug", "fips",
                                               "hostname", "httpd", "ip", "kparam", "ntp", "object", "password-policy", "sentry", "service", "snmp-server", "software",
-                                              "timeout", "username"});
+                                              "syslog", "timeout", "username"});
     CHECK(help_tokens("ip ", kConfig, 15) == V{"domain-name", "name-server", "route", "ssh"});
     CHECK(help_tokens("no ip ", kConfig, 15) == V{"domain-name", "name-server", "route", "ssh"});
 }
@@ -297,7 +297,7 @@ TEST_CASE("completion in the real table") {
     CHECK(g.complete("conf", kExec, 15) == V{"configure"});
     CHECK(g.complete("configure ", kExec, 15) == V{"confirm", "replace", "terminal"});
     CHECK(g.complete("e", kConfig, 15) == V{"enable", "end", "exit"});
-    CHECK(g.complete("no s", kConfig, 15) == V{"sentry", "service", "snmp-server", "software"});
+    CHECK(g.complete("no s", kConfig, 15) == V{"sentry", "service", "snmp-server", "software", "syslog"});
 }
 
 TEST_CASE("terminal settings and session show commands are EXEC, privilege 1") {
@@ -403,4 +403,35 @@ TEST_CASE("network rows: routes, name servers, domain and NTP parse to named arg
     CHECK(g.parse("ntp pool.ntp.org 0", kConfig, 15).status == Match::invalid);
     CHECK(g.parse("no ntp pool.ntp.org 3", kConfig, 15).status == Match::ok);
     CHECK(g.parse("ntp pool.ntp.org 1", kExec, 15).status == Match::invalid);
+}
+
+TEST_CASE("syslog: one row parses the spec's forms; keywords abbreviate; no-form by server and port") {
+    const Grammar& g = grammar();
+    Match m = g.parse("syslog logs.example.com 6514 TCP audit info disable", kConfig, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.args.str("server") == "logs.example.com");
+    CHECK(m.args.num("port") == 6514);
+    CHECK(m.args.has("tcp"));
+    CHECK(m.args.has("audit"));
+    CHECK(m.args.has("info"));
+    CHECK(m.args.has("disable"));
+    m = g.parse("sys 2001:db8::1 udp health warn", kConfig, 15);  // port and state left out
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.args.str("server") == "2001:db8::1");
+    CHECK_FALSE(m.args.has("port"));
+    CHECK(m.args.has("health-monitor"));
+    CHECK(m.args.has("warning"));
+    CHECK(g.parse("syslog 10.0.0.1 514 UDP audit e", kConfig, 15).status == Match::ambiguous);  // emerg / err
+    CHECK(g.parse("syslog 10.0.0.1 0 UDP audit info", kConfig, 15).status == Match::invalid);
+    CHECK(g.parse("syslog 10.0.0.1 UDP audit", kConfig, 15).status == Match::incomplete);
+    CHECK(g.parse("syslog 10.0.0.1 UDP audit info", kConfig, 1).status == Match::invalid);  // privilege 15
+    CHECK(g.parse("syslog 10.0.0.1 UDP audit info", kExec, 15).status == Match::invalid);
+    m = g.parse("no syslog 10.0.0.1", kConfig, 15);
+    REQUIRE(m.status == Match::ok);
+    m = g.parse("no syslog 10.0.0.1 514 general", kConfig, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.args.has("general"));
+    CHECK(g.parse("show logging", kExec, 1).status == Match::ok);
+    CHECK(help_tokens("syslog 10.0.0.1 514 UDP audit ", kConfig, 15) ==
+          V{"alert", "crit", "debug", "emerg", "err", "info", "notice", "warning"});
 }
