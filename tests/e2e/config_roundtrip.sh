@@ -45,6 +45,11 @@ Round trip banner
   with two lines
 ^C
 ip ssh grace-time 90
+syslog Logs.Example.com 6514 TCP general warning disable
+syslog 192.0.2.50 UDP audit info
+syslog 192.0.2.50 514 UDP general err disable
+syslog 192.0.2.50 1514 UDP health-monitor debug disable
+no syslog 192.0.2.50 1514
 object service mgmt tcp dst-port 2222
 object network web1 host 10.0.1.5 description Web front   end
 object network admins subnet 192.0.2.0/24
@@ -171,6 +176,9 @@ timeout 0
 password-policy history 10
 password-policy lockout attempts 5
 snmp-server community rt-community ro
+syslog 192.0.2.50 514 UDP general err disable
+syslog 192.0.2.50 514 UDP audit info enable
+syslog logs.example.com 6514 TCP general warning disable
 banner login ^C
 Round trip banner
   with two lines
