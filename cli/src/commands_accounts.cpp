@@ -146,7 +146,7 @@ void register_account_commands(Grammar& g) {
            do_user_password, false,
            "Create the user or change its password. The password is checked against the password policy "
            "(length, character classes, history) in MICS and stored as a yescrypt hash."});
-    g.add({"username WORD$user secret hash WORD$hash",
+    g.add({"username WORD$user secret hash PASSWORD$hash",  // a hash is masked in the audit trail too
            user + "Set the password as a hash\nThe hash follows\nyescrypt hash ($y$...)\n", kConfig, 15,
            [](Shell& s, const Args& a) { return config_edit(s, user_path("user.secret", a), "set", a.str("hash")); },
            false,
