@@ -275,7 +275,8 @@ void register_sentry_commands(Grammar& g) {
     const std::string hm = "The proxy's health-monitor events to syslog facility health-monitor (default on)\n";
     g.add({"sentry health-monitor", sentry + hm, kConfig, 15,
            [](Shell& sh, const Args&) { return config_edit(sh, "sentry.health_monitor", "set", true); }, false,
-           "The proxy sends back-end health and utilization events (syslog facility health-monitor, local1) to "
+           "The proxy sends SENTRY_HEALTH records when a back-end server turns dead or live (syslog facility "
+           "health-monitor, local1) to "
            "the appliance's collector, which forwards them to every 'syslog ... health-monitor' destination "
            "(docs/logging.md)."});
     g.add({"no sentry health-monitor", no + sentry + hm, kConfig, 15,
