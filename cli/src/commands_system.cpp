@@ -37,7 +37,7 @@ void register_system_commands(Grammar& g) {
            "Configure a system service\nSSH access to the CLI\nMaximum concurrent SSH sessions\n", kConfig, 15,
            [](Shell& sh, const Args& a) { return config_edit(sh, "ssh.max_sessions", "set", a.num("max")); }, false,
            "Set the maximum number of concurrent SSH sessions (default 5)."});
-    g.add({"snmp-server community WORD$community ro",
+    g.add({"snmp-server community PASSWORD$community ro",  // a credential: masked in the audit trail
            "Configure the SNMP agent\nSNMP v2c community\nCommunity string\nRead-only access\n", kConfig, 15,
            [](Shell& sh, const Args& a) { return config_edit(sh, "snmp.community", "set", a.str("community")); },
            false, "Set the SNMP v2c read-only community."});

@@ -292,7 +292,15 @@ void Grammar::add(CommandDef def) {
     }
     std::size_t idx = defs_.size();
     defs_.push_back(std::move(def));
-    for (auto& e : expanded) variants_.push_back({idx, std::move(e)});
+    for (auto& e : expanded) {
+        for (const Node& n : e)
+            if (n.kind == NodeKind::keyword) {
+                std::string k = lower(n.text);
+                auto at = std::lower_bound(keywords_.begin(), keywords_.end(), k);
+                if (at == keywords_.end() || *at != k) keywords_.insert(at, std::move(k));
+            }
+        variants_.push_back({idx, std::move(e)});
+    }
 }
 
 // Walks the tokens [0, count) over the visible variants with Cisco's rules:
@@ -458,6 +466,26 @@ std::vector<std::string> Grammar::complete(std::string_view line, Mode mode, int
         if (n.kind == NodeKind::keyword && iprefix(in, n.text) && seen.insert(n.text).second) out.push_back(n.text);
     }
     std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::string Grammar::redact_refused(std::string_view line) const {
+    std::vector<Token> toks = tokenize(line);
+    std::string out;
+    std::size_t kept = 0;
+    for (; kept < toks.size(); ++kept) {
+        std::string w = lower(toks[kept].text);
+        // Keywords sorted: the first one not below w is the only candidate
+        // that w can be a prefix of (or equal to).
+        auto at = std::lower_bound(keywords_.begin(), keywords_.end(), w);
+        if (w.empty() || w.size() > kMaxWord || at == keywords_.end() || at->compare(0, w.size(), w) != 0) break;
+        if (!out.empty()) out += ' ';
+        out += toks[kept].text;
+    }
+    if (std::size_t rest = toks.size() - kept; rest > 0) {
+        if (!out.empty()) out += ' ';
+        out += "<" + std::to_string(rest) + (rest == 1 ? " more word" : " more words") + " not recorded>";
+    }
     return out;
 }
 

@@ -122,12 +122,20 @@ public:
     };
     const std::vector<Variant>& variants() const { return variants_; }
 
+    // A line the grammar refused, fit for the audit trail (which leaves the
+    // box over syslog): its leading words while each is (a prefix of) some
+    // keyword, then "<N more words not recorded>". A refused line has no
+    // parse to say which word is a secret, and a mistyped `enable secrte X`
+    // must not send X off the box.
+    std::string redact_refused(std::string_view line) const;
+
 private:
     struct Walk;
     Walk walk(const std::vector<Token>& toks, std::size_t count, Mode mode, int privilege,
               std::string_view line) const;
     std::vector<CommandDef> defs_;
     std::vector<Variant> variants_;
+    std::vector<std::string> keywords_;  // lower case, sorted, unique (redact_refused)
 };
 
 // True when s is a valid value for a typed node (keywords: exact match).

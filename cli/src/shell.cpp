@@ -382,7 +382,7 @@ void Shell::print_caret(std::size_t col, const std::string& message) {
 }
 
 void Shell::audit_refused(const std::string& line, const std::string& result) {
-    json a = {{"line", line.substr(0, 1024)}, {"result", result}};
+    json a = {{"line", g_.redact_refused(std::string_view(line).substr(0, 1024))}, {"result", result}};
     client_.call("audit.record", a.dump());
 }
 

@@ -148,6 +148,9 @@ Config mask_secrets(const Config& c) {
             v = std::string("***");
     // The UEM bearer token is a credential too (docs/device-policy.md).
     if (auto it = out.values.find("sentry.uem.token"); it != out.values.end()) it->second = std::string("***");
+    // So is the SNMP v2c community: whoever reads it can poll the appliance.
+    if (auto it = out.values.find("snmp.community"); it != out.values.end() && !std::get<std::string>(it->second).empty())
+        it->second = std::string("***");
     return out;
 }
 

@@ -284,7 +284,10 @@ TEST_CASE("the rendered running-config parses back in CONFIG mode") {
     for (const char* line : {"hostname sentry", "timeout 10", "snmp-server community sentry-dev ro", "service ssh 5"}) {
         Match m = g.parse(line, kConfig, 15);
         CHECK_MESSAGE(m.status == Match::ok, line);
-        CHECK_MESSAGE(m.masked_line == line, line);
+        // The community is a credential: the audited form masks it.
+        std::string masked = line;
+        if (auto at = masked.find("sentry-dev"); at != std::string::npos) masked.replace(at, 10, "***");
+        CHECK_MESSAGE(m.masked_line == masked, line);
     }
 }
 

@@ -119,3 +119,13 @@ TEST_CASE("device policy: the UEM token is masked for viewers below privilege 15
     CHECK(masked.find("s3cr3t") == std::string::npos);
     CHECK(masked.find("sentry uem token ***\n") != std::string::npos);
 }
+
+TEST_CASE("the SNMP community is masked for viewers below privilege 15, an unset one stays unset") {
+    Config c;
+    CHECK(render(accounts::mask_secrets(c)).find("snmp-server community") == std::string::npos);
+    REQUIRE(apply_edit(c, "snmp.community", "set", Value(std::string("pub!ic"))).empty());
+    std::string masked = render(accounts::mask_secrets(c));
+    CHECK(masked.find("pub!ic") == std::string::npos);
+    CHECK(masked.find("snmp-server community *** ro\n") != std::string::npos);
+    CHECK(render(c).find("snmp-server community pub!ic ro\n") != std::string::npos);
+}

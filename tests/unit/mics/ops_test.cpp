@@ -614,10 +614,10 @@ TEST_CASE("show running-config renders the running data") {
     Appliance a;
     Session s = config_mode(*a.app);
     REQUIRE(code(call(*a.app, s, "config.edit", edit("system.hostname", "edge1", "hostname edge1"))) == "ok");
-    Session viewer = login(*a.app);  // privilege 1 may look
+    Session viewer = login(*a.app);  // privilege 1 may look, without the secrets (community too)
     json r = call(*a.app, viewer, "show", {{"what", "running-config"}});
     REQUIRE(code(r) == "ok");
-    CHECK(r["data"]["text"] == "hostname edge1\nusername admin secret ***\nsnmp-server community sentry-dev ro\n");
+    CHECK(r["data"]["text"] == "hostname edge1\nusername admin secret ***\nsnmp-server community *** ro\n");
     CHECK(r["data"]["data"]["revision"] == a.app->revision());
     CHECK(r["data"]["data"]["settings"]["system.hostname"] == "edge1");
     CHECK(r["data"]["data"]["settings"]["system.cli.timeout"] == 10);
@@ -627,7 +627,7 @@ TEST_CASE("show running-config renders the running data") {
     r = call(*a.app, viewer, "show", {{"what", "running-config"}, {"all", true}});
     REQUIRE(code(r) == "ok");
     CHECK(r["data"]["text"] == all_interfaces() + "hostname edge1\ntimeout 10\nusername admin secret ***\n" +
-                                    sentry_test::all_accounts() + "snmp-server community sentry-dev ro\n" +
+                                    sentry_test::all_accounts() + "snmp-server community *** ro\n" +
                                     sentry_test::all_ssh() + sentry_test::all_sentry() + sentry_test::all_platform() + sentry_test::all_acl());
     CHECK(r["data"]["data"]["settings"]["dns.server"] == json::object());
 
@@ -639,7 +639,7 @@ TEST_CASE("show running-config renders the running data") {
     r = call(*a.app, viewer, "show", {{"what", "running-config"}});
     REQUIRE(code(r) == "ok");
     CHECK(r["data"]["data"]["settings"]["dns.server"] == json{{"1", "10.0.0.54"}});
-    CHECK(r["data"]["text"] == "ip name-server 10.0.0.54 1\nhostname edge1\nusername admin secret ***\nsnmp-server community sentry-dev ro\n");
+    CHECK(r["data"]["text"] == "ip name-server 10.0.0.54 1\nhostname edge1\nusername admin secret ***\nsnmp-server community *** ro\n");
 }
 
 TEST_CASE("show: version, unknown and missing 'what'") {
