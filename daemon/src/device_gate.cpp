@@ -167,13 +167,29 @@ void DeviceGate::finish(const DeviceRef& d, unsigned status, std::uint64_t respo
     count(d, Dc::d_bytes_sent, response_bytes);
     count(d, status_counter(status));
     if (forwarded) {
-        count(d, Dc::s_http_requests);
-        count(d, Dc::s_http_responses);
         if (status == 449) count(d, Dc::s_http_449);
         if (status == 503) count(d, Dc::d_http_503_s2c);
+        if (status >= 300 && status < 400) count(d, Dc::s_http_3xx_redirects);
     } else if (status == 503) {
         count(d, Dc::d_http_503_c2s);
+    } else if (status == 400) {
+        count(d, Dc::d_http_400_c2s);
     }
+}
+
+void DeviceGate::record(const DeviceRef& d, const WireTally& t) {
+    // Most fields are 0 on most requests: a test per field, then one add.
+    bool live = resolve(d);
+    DeviceCounters* c = live ? &cache_.counters(d.id) : nullptr;
+    auto put = [&](Dc k, std::uint64_t v) {
+        if (v == 0) return;
+        global_.add(k, v);
+        if (c) c->add(k, v);
+    };
+    put(Dc::s_bytes_sent, t.s_bytes_sent);
+    put(Dc::s_bytes_rcvd, t.s_bytes_rcvd);
+    // d_bytes_sent is finish()'s: it counts every answer, local ones too.
+    for (std::size_t i = 0; i < kWireEventCount; ++i) put(kWireEventCounter[i], t.n[i]);
 }
 
 void DeviceGate::connection_open(const DeviceRef& d) {

@@ -3,6 +3,7 @@
 #include "http_render.hpp"
 #include "request_log.hpp"
 #include "scratch.hpp"
+#include "wire_error.hpp"
 
 #include <mics/log.hpp>
 
@@ -119,19 +120,25 @@ void Forward::next_server() {
 
 void Forward::connect(const BackendTarget& target) {
     reused_ = false;
-    conn_.reset();
+    drop_conn();
     ++shared_.counters.backend_connects;
     connect_backend(shared_.backends.ioc(), shared_.backends.tls(), target, in_.config->timeouts.connect,
                     [self = shared_from_this()](std::string error, std::unique_ptr<BackendConn> conn,
-                                                boost::system::error_code) {
-                        self->on_connect(std::move(error), std::move(conn));
+                                                boost::system::error_code ec) {
+                        self->on_connect(std::move(error), std::move(conn), ec);
                     });
 }
 
-void Forward::on_connect(std::string error, std::unique_ptr<BackendConn> conn) {
+void Forward::on_connect(std::string error, std::unique_ptr<BackendConn> conn, error_code ec) {
     if (aborted_) return finish({false, false, false, 0, {}, 0});
     if (!conn) {
         ++shared_.counters.backend_connect_failures;
+        // Refused, DNS, certificate and the like are "unclassified".
+        switch (classify_wire_error(ec)) {
+            case WireError::timeout: tally_.add(We::s_err_conn_timeout); break;
+            case WireError::reset: tally_.add(We::s_err_reset); break;
+            default: tally_.add(We::s_unclassified); break;
+        }
         if (location_) {
             // The remembered (or just received) 451 location is unreachable:
             // forget it and fall back to the service's own servers.
@@ -144,6 +151,7 @@ void Forward::on_connect(std::string error, std::unique_ptr<BackendConn> conn) {
         server_failed(error);
         return next_server();
     }
+    tally_.add(We::s_connections);
     conn_ = std::move(conn);
     send();
 }
@@ -182,6 +190,7 @@ void Forward::write_backend() {
         }
         if (ec) return on_sent(ec);
         out_pos_ += n;
+        tally_.s_bytes_sent += n;
     }
     // A held Ping keeps no copy of its request text (the message itself
     // stays, for a retry on a fresh connection).
@@ -195,12 +204,15 @@ void Forward::on_sent(error_code ec) {
         if (reused_) {
             // The server closed the kept-alive connection under us: nothing
             // reached it, so a fresh connection to the same server is safe.
+            tally_.add(We::err_conn_pooling);
             return connect(server_ ? server_->target : location_->target);
         }
+        count_backend_error(ec);
         if (location_) return fail_local(502, "ActiveSync redirect target failed\n");
         server_failed("write: " + ec.message());
         return next_server();
     }
+    tally_.add(We::s_http_requests);
     read_header();
 }
 
@@ -248,6 +260,7 @@ void Forward::on_backend_read(error_code ec, std::size_t n) {
             parser_->put_eof(ec);
         return on_header(ec);
     }
+    tally_.s_bytes_rcvd += n;
     conn_->buffer.commit(n);
     std::size_t used = parser_->put(conn_->buffer.data(), ec);
     conn_->buffer.consume(used);
@@ -263,16 +276,24 @@ void Forward::on_header(error_code ec) {
     }
     if (aborted_) return finish({false, false, false, 0, {}, 0});
     if (ec) {
-        if (reused_ && is_stale_connection_error(ec) && !parser_->got_some())
+        if (reused_ && is_stale_connection_error(ec) && !parser_->got_some()) {
+            tally_.add(We::err_conn_pooling);
             return connect(server_ ? server_->target : location_->target);
+        }
         bool timeout = ec == beast::error::timeout;
+        // No head in time: Ping and Sync waited `held`, the rest `response`.
+        if (timeout)
+            tally_.add(in_.ping ? We::s_err_cmd_ping_timeout
+                                : in_.long_poll ? We::s_err_cmd_sync_timeout : We::s_err_cmd_timeout);
+        else
+            count_backend_error(ec);
         ++(timeout ? shared_.counters.backend_timeouts : shared_.counters.backend_errors);
         std::string why = (timeout ? "no response in time" : "response: " + ec.message());
         if (server_)
             server_failed(why);
         else
             mics::log_warn("ActiveSync 451 location " + location_->target.host + ": " + why);
-        conn_.reset();
+        drop_conn();
         if (timeout) return fail_local(504, "ActiveSync server did not answer in time\n");
         return fail_local(502, "ActiveSync server sent no valid response\n");
     }
@@ -284,7 +305,11 @@ void Forward::on_header(error_code ec) {
                                   "ActiveSync server " + server_->service + "/" + target_name() +
                                       " is now live (a request succeeded)", false);
     }
-    if (parser_->get().result_int() == 451 && follow_451()) return;
+    tally_.add(We::s_http_responses);
+    if (parser_->get().result_int() == 451) {
+        tally_.add(We::s_http_451_redirects);
+        if (follow_451()) return;
+    }
     relay();
 }
 
@@ -294,6 +319,7 @@ bool Forward::follow_451() {
     if (!loc) return false;
     ++redirects_;
     ++shared_.counters.redirects_451;
+    tally_.add(We::d_http_451_redirect_drops);  // the device never sees this 451
     mics::log_info("ActiveSync 451 for user '" + in_.user + "': following to " + loc->target.host + ":" +
                    std::to_string(loc->target.port) + loc->path);
     if (!in_.user.empty()) {
@@ -301,7 +327,7 @@ bool Forward::follow_451() {
         service_->redirects[in_.user] = *loc;
     }
     // The 451's body is not read: this connection is not reused.
-    conn_.reset();
+    drop_conn();
     parser_.reset();
     server_.reset();
     location_ = std::move(loc);
@@ -338,7 +364,7 @@ void Forward::relay() {
     ++shared_.counters.proxied_responses;
     if (server_ && parser_->keep_alive())
         shared_.backends.put_idle(server_, std::move(conn_), in_.config->limits.backend_idle_per_server);
-    conn_.reset();
+    drop_conn();
     parser_.reset();
     device_.expires_after(in_.config->timeouts.socket);
     write_device();
@@ -350,7 +376,10 @@ void Forward::write_device() {
         std::size_t n = device_.write_some_now(out_.data() + out_pos_, out_.size() - out_pos_, ec);
         if (ec == net::error::would_block || ec == net::error::try_again) {
             auto resume = [self = shared_from_this()](error_code wec) {
-                if (wec || self->aborted_) return self->finish({true, false, false, self->status_, {}, 0});
+                if (wec || self->aborted_) {
+                    self->count_device_error(wec);
+                    return self->finish({true, false, false, self->status_, {}, 0});
+                }
                 self->write_device();
             };
             if (ec == net::error::would_block)
@@ -359,8 +388,12 @@ void Forward::write_device() {
                 device_.async_wait_readable(std::move(resume));
             return;
         }
-        if (ec) return finish({true, false, false, status_, {}, 0});
+        if (ec) {
+            count_device_error(ec);
+            return finish({true, false, false, status_, {}, 0});
+        }
         out_pos_ += n;
+        tally_.d_bytes_sent += n;
     }
     finish({true, true, in_.device_keep_alive, status_, {}, 0});
 }
@@ -382,18 +415,23 @@ void Forward::relay_read() {
     body.data = streaming_->chunk.get();
     body.size = kChunk;
     conn_->expires_after(in_.config->timeouts.socket);
+    buffered_ = conn_->buffer.size();
     conn_->visit([self = shared_from_this()](auto& stream) {
         http::async_read_some(stream, self->conn_->buffer, *self->parser_,
-                              [self](error_code ec, std::size_t) { self->on_body(ec); });
+                              [self](error_code ec, std::size_t parsed) { self->on_body(ec, parsed); });
     });
 }
 
-void Forward::on_body(error_code ec) {
+void Forward::on_body(error_code ec, std::size_t parsed) {
+    // Beast reports what the parser took; what came off the socket is that
+    // plus what the read buffer grew by.
+    if (conn_) tally_.s_bytes_rcvd += conn_->buffer.size() + parsed - buffered_;
     if (ec == http::error::need_buffer) ec = {};
     if (aborted_) return finish({true, false, false, 0, {}, 0});
     if (ec) {
         // Part of the response may be with the device already: all we can do is close.
         ++shared_.counters.backend_errors;
+        count_backend_error(ec);
         if (server_) server_failed("response body: " + ec.message());
         return finish({true, false, false, status_, {}, 0});
     }
@@ -409,12 +447,16 @@ void Forward::on_body(error_code ec) {
 void Forward::relay_write() {
     device_.expires_after(in_.config->timeouts.socket);
     http::async_write(device_, streaming_->serializer,
-                      [self = shared_from_this()](error_code ec, std::size_t) { self->on_device_write(ec); });
+                      [self = shared_from_this()](error_code ec, std::size_t n) { self->on_device_write(ec, n); });
 }
 
-void Forward::on_device_write(error_code ec) {
+void Forward::on_device_write(error_code ec, std::size_t n) {
+    tally_.d_bytes_sent += n;
     if (ec == http::error::need_buffer) ec = {};
-    if (ec || aborted_) return finish({true, false, false, status_, {}, 0});
+    if (ec || aborted_) {
+        count_device_error(ec);
+        return finish({true, false, false, status_, {}, 0});
+    }
     if (!streaming_->serializer.is_done()) {
         if (!parser_->is_done()) return relay_read();
         auto& body = parser_->get().body();
@@ -431,7 +473,7 @@ void Forward::on_device_write(error_code ec) {
 }
 
 void Forward::server_failed(const std::string& why) {
-    conn_.reset();
+    drop_conn();
     if (!server_) return;
     bool was_dead = server_->state.dead;
     record_failure(server_->state, server_->health, PoolClock::now());
@@ -453,8 +495,32 @@ std::string Forward::target_name() const {
     return t ? t->host + ":" + std::to_string(t->port) : std::string();
 }
 
-void Forward::fail_local(unsigned status, std::string_view body, int retry_after_s) {
+void Forward::drop_conn() {
+    if (!conn_) return;
+    tally_.add(We::s_so_close);
     conn_.reset();
+}
+
+void Forward::count_backend_error(error_code ec) {
+    switch (classify_wire_error(ec)) {
+        case WireError::timeout: tally_.add(We::s_err_so_timeout); break;
+        case WireError::reset: tally_.add(We::s_err_reset); break;
+        case WireError::other: tally_.add(We::s_unclassified); break;
+        default: break;  // closed: s-so-close says it; aborted: ours
+    }
+}
+
+void Forward::count_device_error(error_code ec) {
+    switch (classify_wire_error(ec)) {
+        case WireError::timeout: tally_.add(We::d_err_so_timeout); break;
+        case WireError::reset: tally_.add(We::d_err_reset); break;
+        case WireError::other: tally_.add(We::d_unclassified); break;
+        default: break;  // closed: d-so-close says it (at the session's end); aborted: ours
+    }
+}
+
+void Forward::fail_local(unsigned status, std::string_view body, int retry_after_s) {
+    drop_conn();
     finish({false, true, in_.device_keep_alive, status, body, retry_after_s});
 }
 
@@ -465,8 +531,10 @@ void Forward::finish(ForwardResult r) {
         holding_ping_ = false;
         --shared_.counters.ping_held;
     }
-    if (!r.device_ok) conn_.reset();
+    // The request is over: a connection still held is not going back to the pool.
+    drop_conn();
     if (const BackendTarget* t = target()) r.server_host = t->host, r.server_port = t->port;
+    r.tally = tally_;
     auto done = std::move(done_);
     done_ = nullptr;
     if (done) done(r);

@@ -24,6 +24,7 @@
 #pragma once
 #include "backends.hpp"
 #include "session_shared.hpp"
+#include "sentryd/wire_tally.hpp"
 
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -45,6 +46,7 @@ struct ForwardResult {
     int retry_after_s = 0;
     std::string_view server_host;  // the back end that answered (audit), valid during `done`
     int server_port = 0;
+    WireTally tally;             // bytes, back-end connections and failures of this request
 };
 
 struct ForwardRequest {
@@ -81,7 +83,7 @@ private:
 
     void next_server();
     void connect(const BackendTarget& target);
-    void on_connect(std::string error, std::unique_ptr<BackendConn> conn);
+    void on_connect(std::string error, std::unique_ptr<BackendConn> conn, error_code ec);
     void send();
     void write_backend();
     void on_sent(error_code ec);
@@ -94,14 +96,20 @@ private:
     void write_device();
     void stream_body();
     void relay_read();
-    void on_body(error_code ec);
+    void on_body(error_code ec, std::size_t parsed);
     void relay_write();
-    void on_device_write(error_code ec);
+    void on_device_write(error_code ec, std::size_t n);
     void finish(ForwardResult r);
     void fail_local(unsigned status, std::string_view body, int retry_after_s = 0);
     void server_failed(const std::string& why);
     const BackendTarget* target() const;  // the server (or 451 location) in use, if any
     std::string target_name() const;      // its "host:port" (debug log)
+    // Closes the back-end connection (if any) instead of pooling it; counted.
+    void drop_conn();
+    // Counts a back-end failure after the connection was made (request
+    // write, response body); the response head wait counts its own.
+    void count_backend_error(error_code ec);
+    void count_device_error(error_code ec);
 
     DeviceStream& device_;
     SessionShared& shared_;
@@ -120,6 +128,8 @@ private:
     bool holding_ping_ = false;
     int redirects_ = 0;
     unsigned status_ = 0;  // of the response being relayed
+    std::size_t buffered_ = 0;  // back-end read buffer size before a streaming read (bytes read = its growth + parsed)
+    WireTally tally_;
 
     // The request rendered for the back end, then the response head (and
     // body) for the device; written from out_pos_. Empty while a Ping is held.

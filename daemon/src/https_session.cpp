@@ -4,6 +4,7 @@
 #include "http_render.hpp"
 #include "request_log.hpp"
 #include "scratch.hpp"
+#include "wire_error.hpp"
 #include "sentryd/router.hpp"
 
 #include <mics/log.hpp>
@@ -126,7 +127,10 @@ void HttpsSession::on_readable(error_code ec) {
         if (forward_ && !forward_->responding()) {
             // The watch: the request is with a back end, the device should be silent.
             if (ec) {
-                if (ec != net::error::operation_aborted) forward_->device_gone();
+                if (ec != net::error::operation_aborted) {
+                    device_error(ec);
+                    forward_->device_gone();
+                }
                 return;
             }
             char byte = 0;
@@ -235,9 +239,28 @@ void HttpsSession::on_read_error(error_code ec) {
     if (ec == net::error::operation_aborted) return do_close();  // drain
     if (ec.category() == http::make_error_code(http::error::bad_target).category())
         return respond(400, "bad request\n", 0, false, 11, false);
+    // A request begun and not finished in time is a command timeout; no
+    // request at all on the (kept-alive) connection, a connection timeout.
+    if (ec == beast::error::timeout)
+        device_event(parser_ && parser_->got_some() ? Dc::d_err_cmd_timeout : Dc::d_err_conn_timeout);
+    else
+        device_error(ec);
     if (!is_normal_ending(ec)) mics::log(mics::LogLevel::debug, "read: " + ec.message());
     // Timeout or reset: the peer is gone; with nothing pending the session
     // ends and the socket closes.
+}
+
+void HttpsSession::device_event(Dc c) {
+    if (shared_.devices && device_.valid()) shared_.devices->add(device_, c);
+}
+
+void HttpsSession::device_error(error_code ec) {
+    switch (classify_wire_error(ec)) {
+        case WireError::timeout: return device_event(Dc::d_err_so_timeout);
+        case WireError::reset: return device_event(Dc::d_err_reset);
+        case WireError::other: return device_event(Dc::d_unclassified);
+        default: return;  // closed: d-so-close, at the end; aborted: ours
+    }
 }
 
 void HttpsSession::on_request() {
@@ -283,8 +306,9 @@ bool HttpsSession::admit_device(const Decision& d) {
         r.policy_key = static_cast<std::uint32_t>(std::strtoul(std::string(pk.substr(0, 10)).c_str(), nullptr, 10));
     }
     r.body = req.body();
-    // What the device sent: request line, header fields and body.
-    std::uint64_t bytes = req.method_string().size() + req.target().size() + 12 + req.body().size();
+    // What the device sent: request line ("M T HTTP/1.1\r\n"), header
+    // fields ("N: V\r\n"), the empty line and the body.
+    std::uint64_t bytes = req.method_string().size() + req.target().size() + 12 + 2 + req.body().size();
     for (const auto& f : req) bytes += f.name_string().size() + f.value().size() + 4;
     r.request_bytes = bytes;
     Admission a = shared_.devices->admit(r, static_cast<std::uint32_t>(std::time(nullptr)));
@@ -356,6 +380,7 @@ void HttpsSession::write_out() {
             auto resume = [self = shared_from_this()](error_code wec) {
                 if (self->state_ != State::writing) return;
                 if (wec) {
+                    self->device_error(wec);
                     self->device_done(self->out_status_, 0, false);
                     if (!is_normal_ending(wec)) mics::log(mics::LogLevel::debug, "write: " + wec.message());
                     return;
@@ -369,6 +394,7 @@ void HttpsSession::write_out() {
             return;
         }
         if (ec) {
+            device_error(ec);
             device_done(out_status_, 0, false);
             if (!is_normal_ending(ec)) mics::log(mics::LogLevel::debug, "write: " + ec.message());
             return;
@@ -427,7 +453,8 @@ void HttpsSession::forward(const Decision& d) {
 void HttpsSession::on_forwarded(const ForwardResult& r) {
     forward_.reset();
     if (state_ == State::closed) return;
-    if (r.responded) device_done(r.status, 0, true);  // bytes: see docs/device-policy.md
+    if (counting_ && shared_.devices) shared_.devices->record(req_device_, r.tally);
+    if (r.responded) device_done(r.status, r.tally.d_bytes_sent, true);
     if (log_ && (log_->audit || log_->debug)) {
         if (r.responded)
             log_request_answered(*log_, *config_, r.status, r.server_host, r.server_port, {});

@@ -63,6 +63,9 @@ private:
     void device_done(unsigned status, std::uint64_t bytes, bool forwarded);
     // Audit record / debug log of the decided request (request_log.hpp).
     void note_decided(const struct Decision& d, AuditAction action);
+    // Connection-level events, counted for the device the connection serves.
+    void device_event(Dc c);
+    void device_error(error_code ec);
     void write_out();
     void forward(const struct Decision& d);
     void on_forwarded(const ForwardResult& r);

@@ -15,7 +15,8 @@ conf() { { echo 'configure terminal'; cat; echo 'end'; } | priv; }
 field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
 B1=$(free_port)
-python3 "$SENTRY_SRC/tests/e2e/fixtures/eas_backend.py" --port "$B1" --name b1 --ping-hold 0.2 &
+python3 "$SENTRY_SRC/tests/e2e/fixtures/eas_backend.py" --port "$B1" --name b1 --ping-hold 0.2 \
+    --log "$WORK/backend.log" --log-bytes &
 BACKEND_PID=$!
 start_appliance
 WAIT_SECS=10 wait_for bash -c "exec 3<>/dev/tcp/127.0.0.1/$B1" || fail "fixture back end did not listen"
@@ -85,6 +86,122 @@ glob=$(cli -c 'show sentry statistics global device blocks')
 cli -c 'show sentry statistics global system peak-device' | grep -qx 'peak-device-cache-size = [0-9]*' ||
     fail "system peaks: $(cli -c 'show sentry statistics global system')"
 cli -c 'show sentry utilization' | grep -q '^Number of Open Connections  : [0-9]*$' || fail "utilization layout"
+
+# 4b. Bytes, exactly: d- as curl counted them (the body as written to the
+# file with --raw, so chunk framing is included; curl's size_download counts
+# decoded bytes), s- as the fixture back end read and wrote them. Small
+# answers (one write), a 300 kB body and a chunked one (both streamed).
+declare -A want
+for dev in BYTES1 big chunked; do
+    for cmd in Sync FolderSync; do
+        read -r code req head < <(curl -sk --raw -o "$WORK/raw" -X POST -H 'MS-ASProtocolVersion: 16.1' \
+            -w '%{http_code} %{size_request} %{size_header}\n' --data-binary 'some bytes' \
+            "$URL?Cmd=$cmd&User=erin&DeviceId=$dev&DeviceType=iPhone")
+        [ "$code" = 200 ] || fail "$cmd for $dev: $code"
+        want[$dev.rcvd]=$(( ${want[$dev.rcvd]:-0} + req ))
+        want[$dev.sent]=$(( ${want[$dev.sent]:-0} + head + $(wc -c <"$WORK/raw") ))
+    done
+done
+# backend_bytes DEV in|out: what the fixture read / wrote for DEV's requests.
+backend_bytes() {
+    python3 - "$WORK/backend.log" "DeviceId=$1&" "$2" <<'PY'
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e.get("event") == "bytes" and sys.argv[2] in e["target"]:
+        n += e[sys.argv[3]]
+print(n)
+PY
+}
+for dev in BYTES1 big chunked; do
+    stats=$(cli -c "show sentry statistics entry $dev erin")
+    for kv in "d-bytes-rcvd = ${want[$dev.rcvd]}" "d-bytes-sent = ${want[$dev.sent]}" \
+              "s-bytes-sent = $(backend_bytes "$dev" in)" "s-bytes-rcvd = $(backend_bytes "$dev" out)" \
+              's-http-requests = 2' 's-http-responses = 2' 's-err-reset = 0' 's-unclassified = 0'; do
+        grep -qx "$kv" <<<"$stats" || fail "$dev: '$kv' expected: $(grep bytes <<<"$stats")"
+    done
+    grep -Eqx 's-bytes-(sent|rcvd) = 0' <<<"$stats" && fail "$dev: no s-bytes counted: $stats"
+done
+
+# 4c. Back-end failures, each counted once for its device: no answer within
+# the response timeout (504), a reset instead of an answer (502).
+conf <<<'sentry timeout response 1500' >/dev/null
+[ "$(eas FolderSync silent erin)" = 504 ] || fail "a silent back end did not give 504"
+[ "$(eas FolderSync reset erin)" = 502 ] || fail "a resetting back end did not give 502"
+conf <<<'no sentry timeout response' >/dev/null
+stats=$(cli -c 'show sentry statistics entry silent erin')
+for kv in 's-err-cmd-timeout = 1' 's-err-cmd-sync-timeout = 0' 's-err-so-timeout = 0' 's-http-requests = 1' \
+          's-http-responses = 0' 's-so-close = 1' 's-err-reset = 0' 'http-status-5xx = 1'; do
+    grep -qx "$kv" <<<"$stats" || fail "silent back end: '$kv' expected: $stats"
+done
+stats=$(cli -c 'show sentry statistics entry reset erin')
+# A pooled connection may be tried first: it counts as err-conn-pooling and
+# one more close, and the request goes again on a fresh connection.
+pooled=$(sed -n 's/^err-conn-pooling = //p' <<<"$stats")
+for kv in 's-err-reset = 1' "s-so-close = $((1 + pooled))" 's-connections = 1' 's-http-responses = 0' \
+          's-err-cmd-timeout = 0' 's-unclassified = 0'; do
+    grep -qx "$kv" <<<"$stats" || fail "resetting back end: '$kv' expected: $stats"
+done
+
+# 4d. Device-side failures on a connection that already named its device:
+# idle past the request timeout, half a request, a reset.
+conf <<<'sentry timeout request 1000' >/dev/null
+python3 - "$HTTPS_PORT" <<'PY' || fail "device-side client"
+import socket, ssl, struct, sys
+port = int(sys.argv[1])
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+
+def request(dev):
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)))
+    s.sendall(b"POST /Microsoft-Server-ActiveSync?Cmd=Sync&User=frank&DeviceId=%s&DeviceType=iPhone HTTP/1.1\r\n"
+              b"Host: x\r\nMS-ASProtocolVersion: 16.1\r\nContent-Length: 1\r\n\r\nx" % dev)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += s.recv(4096)
+    head, rest = data.split(b"\r\n\r\n", 1)
+    n = int(next(l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")))
+    while len(rest) < n:
+        rest += s.recv(4096)
+    assert head.startswith(b"HTTP/1.1 200"), head
+    return s
+
+def closed_by_proxy(s):
+    s.settimeout(10)
+    try:
+        return s.recv(1) == b""
+    except (ssl.SSLError, OSError):
+        return True
+
+s = request(b"IDLE1")
+assert closed_by_proxy(s), "idle connection not closed"
+s = request(b"HALF1")
+s.sendall(b"POST /Microsoft-Server-ActiveSync?Cmd=Sync HTTP/1.1\r\nHost: x\r\n")
+assert closed_by_proxy(s), "half a request not timed out"
+s = request(b"RST1")
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+PY
+conf <<<'no sentry timeout request' >/dev/null
+expect_dev() {  # expect_dev DEV name=value...: the device's counter lines
+    local dev=$1 stats
+    shift
+    stats=$(cli -c "show sentry statistics entry $dev frank")
+    for kv in "$@"; do grep -qx "$kv" <<<"$stats" || fail "$dev: '$kv' expected: $(grep -E 'err|close' <<<"$stats")"; done
+}
+WAIT_SECS=5 wait_for bash -c "SENTRY_STATE_DIR='$TEST_STATE_DIR' '$SENTRY_BUILD/cli/sentry-cli' -c 'show sentry statistics entry RST1 frank' | grep -qx 'd-so-close = 1'" ||
+    fail "reset connection not closed"
+expect_dev IDLE1 'd-err-conn-timeout = 1' 'd-err-cmd-timeout = 0' 'd-err-reset = 0' 'd-so-close = 1'
+expect_dev HALF1 'd-err-conn-timeout = 0' 'd-err-cmd-timeout = 1' 'd-err-reset = 0' 'd-so-close = 1'
+expect_dev RST1 'd-err-conn-timeout = 0' 'd-err-cmd-timeout = 0' 'd-err-reset = 1' 'd-unclassified = 0'
+# The persistence checks below count the first four devices only.
+{ echo 'configure terminal'
+  for e in 'BYTES1 erin' 'big erin' 'chunked erin' 'silent erin' 'reset erin' 'IDLE1 frank' 'HALF1 frank' 'RST1 frank'; do
+      echo "debug sentry device-cache purge entry $e"
+  done
+  echo end; } | priv >/dev/null || fail "purging the counter test devices"
 
 # 5. Remote wipe: 449 for a Sync, RemoteWipe on Provision, then blocked after the ack.
 [ "$(eas Sync LOST9 carol)" = 449 ] || fail "wipe-pending device did not get 449"

@@ -11,6 +11,7 @@
 #include "sentryd/device_cache.hpp"
 #include "sentryd/device_counters.hpp"
 #include "sentryd/device_policy.hpp"
+#include "sentryd/wire_tally.hpp"
 
 namespace sentryd {
 
@@ -65,8 +66,13 @@ public:
 
     Admission admit(const DeviceRequest& r, std::uint32_t now);
     // The response went out (status as sent; bytes written to the device).
-    // forwarded: it came from the back end (s- counters).
+    // forwarded: it came from the back end.
     void finish(const DeviceRef& d, unsigned status, std::uint64_t response_bytes, bool forwarded);
+    // What the forwarding of one request did on the wire (s- counters,
+    // failures); called once per forwarded request, answered or not.
+    void record(const DeviceRef& d, const WireTally& t);
+    // One event the session saw on the device's connection (timeouts, resets).
+    void add(const DeviceRef& d, Dc c) { count(d, c); }
     // A device session bound to a device opens / ends.
     void connection_open(const DeviceRef& d);
     void connection_closed(const DeviceRef& d);

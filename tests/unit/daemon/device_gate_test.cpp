@@ -44,8 +44,79 @@ TEST_CASE("gate: unknown devices are admitted and cached; counters are exact") {
     CHECK(c->get(Dc::d_bytes_rcvd) == 200);
     CHECK(c->get(Dc::d_bytes_sent) == 540);
     CHECK(c->get(Dc::http_status_200) == 2);
-    CHECK(c->get(Dc::s_http_requests) == 2);
+    CHECK(c->get(Dc::s_http_requests) == 0);  // the wire tally's (record()), not finish()'s
     CHECK(g.global().get(Dc::d_http_requests) == 2);
+}
+
+TEST_CASE("gate: record() adds a request's wire tally to the device and the global sum") {
+    DeviceGate g;
+    auto a = g.admit(req("DEV1", "alice"), 1);
+    auto b = g.admit(req("DEV2", "bob"), 1);
+    WireTally t;
+    t.s_bytes_sent = 310;
+    t.s_bytes_rcvd = 1200;
+    t.d_bytes_sent = 1150;
+    t.add(We::s_connections);
+    t.add(We::s_http_requests);
+    t.add(We::s_http_requests);
+    t.add(We::s_http_responses);
+    t.add(We::err_conn_pooling);
+    t.add(We::s_err_cmd_sync_timeout);
+    g.record(a.device, t);
+    g.record(a.device, t);
+    WireTally u;
+    u.add(We::s_err_reset);
+    u.add(We::s_so_close);
+    g.record(b.device, u);
+    const auto* c = g.cache().counters_if(a.device.id);
+    REQUIRE(c);
+    CHECK(c->get(Dc::s_bytes_sent) == 620);
+    CHECK(c->get(Dc::s_bytes_rcvd) == 2400);
+    CHECK(c->get(Dc::d_bytes_sent) == 0);  // finish() counts what reached the device
+    CHECK(c->get(Dc::s_connections) == 2);
+    CHECK(c->get(Dc::s_http_requests) == 4);
+    CHECK(c->get(Dc::s_http_responses) == 2);
+    CHECK(c->get(Dc::err_conn_pooling) == 2);
+    CHECK(c->get(Dc::s_err_cmd_sync_timeout) == 2);
+    CHECK(c->get(Dc::s_err_reset) == 0);
+    CHECK(c->get(Dc::s_so_close) == 0);
+    CHECK(g.cache().counters_if(b.device.id)->get(Dc::s_err_reset) == 1);
+    CHECK(g.global().get(Dc::s_err_reset) == 1);
+    CHECK(g.global().get(Dc::s_so_close) == 1);
+    CHECK(g.global().get(Dc::s_bytes_sent) == 620);
+    // A device purged meanwhile: the global sum still counts it.
+    g.cache().erase("DEV1", "alice");
+    g.record(a.device, t);
+    CHECK(g.global().get(Dc::s_bytes_sent) == 930);
+    // Device-side events come one at a time from the session.
+    g.add(b.device, Dc::d_err_conn_timeout);
+    CHECK(g.cache().counters_if(b.device.id)->get(Dc::d_err_conn_timeout) == 1);
+}
+
+TEST_CASE("wire tally: every event maps to the device counter of its name, and saturates") {
+    for (std::size_t i = 0; i < kWireEventCount; ++i) CHECK(kWireEventCounter[i] != Dc::count);
+    CHECK(kWireEventCounter[static_cast<std::size_t>(We::s_err_cmd_ping_timeout)] == Dc::s_err_cmd_ping_timeout);
+    CHECK(kWireEventCounter[static_cast<std::size_t>(We::d_unclassified)] == Dc::d_unclassified);
+    WireTally t;
+    for (int i = 0; i < 300; ++i) t.add(We::s_err_reset);
+    CHECK(t.get(We::s_err_reset) == 255);
+}
+
+TEST_CASE("gate: finish() sorts statuses into the s-/d- status counters") {
+    DeviceGate g;
+    auto a = g.admit(req("DEV1", "alice"), 1);
+    g.finish(a.device, 302, 10, true);
+    g.finish(a.device, 503, 10, true);
+    g.finish(a.device, 503, 10, false);
+    g.finish(a.device, 400, 10, false);
+    g.finish(a.device, 449, 10, true);
+    const auto* c = g.cache().counters_if(a.device.id);
+    CHECK(c->get(Dc::s_http_3xx_redirects) == 1);
+    CHECK(c->get(Dc::d_http_503_s2c) == 1);
+    CHECK(c->get(Dc::d_http_503_c2s) == 1);
+    CHECK(c->get(Dc::d_http_400_c2s) == 1);
+    CHECK(c->get(Dc::s_http_449) == 1);
+    CHECK(c->get(Dc::d_bytes_sent) == 50);
 }
 
 TEST_CASE("gate: rules block with 403 and re-decide cached devices at once") {
