@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -13,6 +14,95 @@
 namespace mics {
 
 using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kBad = std::string_view::npos;
+
+std::size_t skip_ws(std::string_view s, std::size_t i) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) ++i;
+    return i;
+}
+
+// s[i] is the opening quote; returns the index after the closing one.
+std::size_t skip_string(std::string_view s, std::size_t i) {
+    for (++i; i < s.size(); ++i) {
+        if (s[i] == '\\')
+            ++i;
+        else if (s[i] == '"')
+            return i + 1;
+    }
+    return kBad;
+}
+
+// One value starting at s[i]; returns the index after it.
+std::size_t skip_value(std::string_view s, std::size_t i) {
+    if (i >= s.size()) return kBad;
+    if (s[i] == '"') return skip_string(s, i);
+    if (s[i] == '{' || s[i] == '[') {
+        std::size_t depth = 0;
+        while (i < s.size()) {
+            char c = s[i];
+            if (c == '"') {
+                i = skip_string(s, i);
+                if (i == kBad) return kBad;
+                continue;
+            }
+            if (c == '{' || c == '[') {
+                ++depth;
+            } else if (c == '}' || c == ']') {
+                if (--depth == 0) return i + 1;
+            }
+            ++i;
+        }
+        return kBad;
+    }
+    std::size_t j = i;  // number, true, false, null
+    while (j < s.size() && s[j] != ',' && s[j] != '}' && s[j] != ']' && s[j] != ' ' && s[j] != '\n' &&
+           s[j] != '\r' && s[j] != '\t')
+        ++j;
+    return j == i ? kBad : j;
+}
+
+}  // namespace
+
+bool scan_ok_reply(std::string_view s, std::uint64_t& id, std::string_view& data) {
+    std::string_view id_text, ok_text;
+    data = {};
+    std::size_t i = skip_ws(s, 0);
+    if (i >= s.size() || s[i] != '{') return false;
+    i = skip_ws(s, i + 1);
+    if (i < s.size() && s[i] == '}') return false;
+    for (;;) {
+        if (i >= s.size() || s[i] != '"') return false;
+        std::size_t k = skip_string(s, i);
+        if (k == kBad) return false;
+        std::string_view key = s.substr(i + 1, k - i - 2);
+        i = skip_ws(s, k);
+        if (i >= s.size() || s[i] != ':') return false;
+        std::size_t v0 = skip_ws(s, i + 1);
+        std::size_t v1 = skip_value(s, v0);
+        if (v1 == kBad) return false;
+        std::string_view value = s.substr(v0, v1 - v0);
+        if (key == "id")
+            id_text = value;
+        else if (key == "ok")
+            ok_text = value;
+        else if (key == "data")
+            data = value;
+        i = skip_ws(s, v1);
+        if (i >= s.size()) return false;
+        if (s[i] == '}') {
+            if (skip_ws(s, i + 1) != s.size()) return false;
+            break;
+        }
+        if (s[i] != ',') return false;
+        i = skip_ws(s, i + 1);
+    }
+    if (ok_text != "true" || data.empty() || id_text.empty()) return false;
+    auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+    return ec == std::errc() && end == id_text.data() + id_text.size();
+}
 
 Client::~Client() { close(); }
 
@@ -85,6 +175,15 @@ Reply Client::call(std::string_view op, std::string_view args_json, int timeout_
             r.code = "transport";
             r.message = st == FrameStatus::timeout ? "MICS did not answer in time"
                                                    : "MICS connection lost";
+            return r;
+        }
+        // The common case, an ok reply, without decoding its data.
+        std::uint64_t got = 0;
+        std::string_view data;
+        if (scan_ok_reply(frame, got, data)) {
+            if (got != id) continue;
+            r.ok = true;
+            r.data.assign(data);
             return r;
         }
         json rep = json::parse(frame, nullptr, false);

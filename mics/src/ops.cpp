@@ -272,6 +272,11 @@ std::string App::dispatch(Session& s, const std::string& frame) {
         return error_reply(id, "denied", denied).dump();
     }
     try {
+        if (def->raw) {
+            std::string data = def->raw(*this, s, args);
+            audit("success");
+            return "{\"id\":" + id.dump() + ",\"ok\":true,\"data\":" + (data.empty() ? "null" : data) + "}";
+        }
         json data = def->fn(*this, s, args);
         if (op == "audit.record") audit(args.value("result", "error"));
         else audit("success");

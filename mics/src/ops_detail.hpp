@@ -28,6 +28,10 @@ struct OpDef {
     int min_priv;          // for sessions
     bool config_mode;      // requires CONFIG mode
     std::function<json(App&, Session&, const json&)> fn;
+    // Instead of fn: the reply's data as JSON text, spliced in as it is.
+    // For relays whose data is already JSON (a device-cache page is 1000
+    // rows), so MICS neither decodes nor re-encodes it.
+    std::function<std::string(App&, Session&, const json&)> raw = nullptr;
 };
 
 [[noreturn]] inline void fail(std::string code, std::string msg) {

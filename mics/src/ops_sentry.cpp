@@ -72,7 +72,9 @@ json show_sentry(App& app, Session& s, const json& a) {
 // Relays one devices.* / stats.* op to sentryd's control socket: the device
 // cache and its counters live in the data plane, MICS only checks who may
 // ask (show = EXEC; debug = PRIVILEGED in CONFIG mode) and audits it.
-json relay(App& app, const json& a, const std::set<std::string>& allowed) {
+// sentryd's reply data (JSON text it encoded) goes back to the client as
+// it came: no decode and re-encode here.
+std::string relay(App& app, const json& a, const std::set<std::string>& allowed) {
     std::string op = str_arg(a, "op", 64);
     if (!allowed.count(op)) fail("bad_request", "op: not a sentryd query this command may send: " + op);
     json args = a.contains("args") && a["args"].is_object() ? a["args"] : json::object();
@@ -86,25 +88,25 @@ json relay(App& app, const json& a, const std::set<std::string>& allowed) {
         if (r.code == "transport") fail("unavailable", "the proxy (sentryd) did not answer");
         fail(r.code, r.message);
     }
-    json d = json::parse(r.data, nullptr, false);
-    return d.is_discarded() ? json(nullptr) : d;
+    return r.data;
 }
 
-json sentry_query(App& app, Session&, const json& a) {
+std::string sentry_query(App& app, Session&, const json& a) {
     static const std::set<std::string> kShow = {"devices.list", "devices.entry", "devices.status", "stats.entry",
                                                 "stats.global", "stats.utilization", "uem.status", "status",
                                                 "log.get"};
     return relay(app, a, kShow);
 }
 
-json sentry_debug(App& app, Session&, const json& a) {
+std::string sentry_debug(App& app, Session&, const json& a) {
     static const std::set<std::string> kDebug = {"devices.purge", "devices.to_disk", "devices.from_disk",
                                                  "devices.clear_redirect", "devices.from_uem", "log.enable",
                                                  "log.disable", "log.verbosity", "log.filter", "log.filter_remove"};
-    json d = relay(app, a, kDebug);
+    std::string d = relay(app, a, kDebug);
     // `debug sentry log ...` lives in sentryd (runtime state, spec L7060);
-    // MICS keeps the last state to push again when it restarts sentryd.
-    if (str_arg(a, "op", 64).rfind("log.", 0) == 0 && d.is_object()) app.remember_debug_log(d.dump());
+    // MICS keeps the last state (sentryd's JSON object, as it came) to push
+    // again when it restarts sentryd.
+    if (str_arg(a, "op", 64).rfind("log.", 0) == 0 && !d.empty() && d.front() == '{') app.remember_debug_log(d);
     return d;
 }
 
@@ -116,8 +118,8 @@ std::vector<OpDef> sentry_ops() {
         {"sentry.show", Who::session, 1, false, show_sentry},
         // Device cache and statistics views (EXEC, spec §2.3) and the
         // `debug sentry device-cache ...` actions (CONFIG mode, spec §2.4).
-        {"sentry.query", Who::session, 1, false, sentry_query},
-        {"sentry.debug", Who::session, 15, true, sentry_debug},
+        {"sentry.query", Who::session, 1, false, nullptr, sentry_query},
+        {"sentry.debug", Who::session, 15, true, nullptr, sentry_debug},
     };
 }
 

@@ -42,6 +42,14 @@ private:
     std::uint64_t next_id_ = 1;
 };
 
+// An ok reply's id and the JSON text of its "data", found by scanning the
+// frame's top level (strings and brackets), not by decoding it: a relay
+// passes a large data value on untouched and a client decodes it once.
+// False when the frame is not {"id": N, "ok": true, "data": ...} (any key
+// order) or is cut short; the caller then parses it whole. The data text
+// is balanced but not validated; its reader parses it.
+bool scan_ok_reply(std::string_view frame, std::uint64_t& id, std::string_view& data);
+
 // Quotes s as a JSON string literal (for small hand-built argument objects).
 std::string json_quote(std::string_view s);
 
