@@ -450,6 +450,33 @@ void register_device_commands(Grammar& g) {
            false,
            "Run a full resync with the UEM now (device policy source uem) and print how many devices it listed. "
            "A load that takes longer than 8 seconds carries on in the background."});
+    g.add({"debug sentry check-in", std::string(kDebugHelp) + kSentry + "Poll the UEM for device changes now\n",
+           kConfig, 15,
+           [](Shell& sh, const Args&) -> int {
+               json d;
+               if (int rc = debug_op(sh, "uem.check_in", json::object(), d); rc != kOk) return rc;
+               if (!d.value("applicable", false)) {
+                   // The reference's answer on the wrong device-policy source, word for word.
+                   sh.print("This command is not applicable for the EMM Server\n");
+                   return kCommandError;
+               }
+               if (!d.value("done", false)) {
+                   sh.print("The check-in with the UEM continues in the background; 'show sentry status' shows "
+                            "how it ended.\n");
+                   return kOk;
+               }
+               if (d.contains("error")) return sh.error("UEM check-in failed: " + d.value("error", ""));
+               if (d.value("full", false))
+                   sh.print("Checked in with the UEM (full resync). Number of devices loaded: " + d["changed"].dump() +
+                            "\n");
+               else
+                   sh.print("Checked in with the UEM. Number of device changes applied: " + d["changed"].dump() + "\n");
+               return kOk;
+           },
+           false,
+           "Poll the UEM now (device policy source uem): a delta poll, or the full resync the connector needs "
+           "first, and print how many device records it applied. In standalone mode it answers \"This command is "
+           "not applicable for the EMM Server\" and fails."});
     g.add({"debug sentry device-cache clear-redirect-url all", dbg + "Forget stored 451 redirect URLs\nEvery entry\n",
            kConfig, 15,
            [](Shell& sh, const Args&) {

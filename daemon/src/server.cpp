@@ -4,6 +4,7 @@
 #include "sentryd/debug_log.hpp"
 
 #include <mics/log.hpp>
+#include <nlohmann/json.hpp>
 
 #include <boost/asio/post.hpp>
 
@@ -41,9 +42,15 @@ Server::Server(boost::asio::io_context& ioc, ServerSettings settings,
                                 return device_ops_.handle(op, args, std::time(nullptr), data, code, message);
                             },
                             [this](const std::string& op, std::string_view, ControlHooks::DeferredDone done) {
-                                if (op != "devices.from_uem") return false;
-                                load_from_uem(std::move(done));
-                                return true;
+                                if (op == "devices.from_uem") {
+                                    load_from_uem(std::move(done));
+                                    return true;
+                                }
+                                if (op == "uem.check_in") {
+                                    check_in_uem(std::move(done));
+                                    return true;
+                                }
+                                return false;
                             }}),
       shared_{config_, counters_, *tls_, backends_, &gate_},
       listener_(std::make_shared<Listener>(ioc, shared_)),
@@ -183,36 +190,68 @@ void Server::applied(const ProxyConfig& now) {
     uem_.apply(now);
 }
 
-void Server::load_from_uem(ControlHooks::DeferredDone done) {
+void Server::answer_when_done(ControlHooks::DeferredDone done, const DeferredStart& start,
+                              std::function<std::string()> early) {
     // MICS waits for the reply with its own loop blocked (10 s at most), so
-    // a long load answers early and carries on; `show sentry device-cache
-    // status` then shows when it finished.
+    // a long operation answers early and carries on; `show sentry
+    // device-cache status` / `show sentry status` then show how it ended.
     static constexpr std::chrono::seconds kLoadWait{8};
     struct Pending {
         ControlHooks::DeferredDone done;
         boost::asio::steady_timer timer;
         bool answered = false;
+        void answer(std::string data, std::string code, std::string message) {
+            if (answered) return;
+            answered = true;
+            timer.cancel();
+            done(std::move(data), std::move(code), std::move(message));
+        }
     };
     auto p = std::make_shared<Pending>(Pending{std::move(done), boost::asio::steady_timer(ioc_), false});
-    auto st = uem_.load_now([p](long loaded, const std::string& error) {
-        if (p->answered) return;
-        p->answered = true;
-        p->timer.cancel();
-        if (!error.empty()) return p->done({}, "failed", "loading from the UEM failed: " + error);
-        p->done("{\"done\":true,\"loaded\":" + std::to_string(loaded) + "}", {}, {});
+    auto st = start([p](std::string data, std::string code, std::string message) {
+        p->answer(std::move(data), std::move(code), std::move(message));
     });
-    if (!st) {
-        p->answered = true;
-        return p->done({}, "bad_request", st.error());
-    }
+    if (!st) return p->answer({}, "bad_request", st.error());
     if (p->answered) return;
     p->timer.expires_after(kLoadWait);
-    p->timer.async_wait([this, p](boost::system::error_code ec) {
+    p->timer.async_wait([p, early = std::move(early)](boost::system::error_code ec) {
         if (ec || p->answered) return;
-        p->answered = true;
-        long so_far = uem_.loading();
-        p->done("{\"done\":false,\"loaded_so_far\":" + std::to_string(so_far < 0 ? 0 : so_far) + "}", {}, {});
+        p->answer(early(), {}, {});
     });
+}
+
+void Server::load_from_uem(ControlHooks::DeferredDone done) {
+    answer_when_done(
+        std::move(done),
+        [this](ControlHooks::DeferredDone reply) {
+            return uem_.load_now([reply](long loaded, const std::string& error) {
+                if (!error.empty()) return reply({}, "failed", "loading from the UEM failed: " + error);
+                reply("{\"done\":true,\"loaded\":" + std::to_string(loaded) + "}", {}, {});
+            });
+        },
+        [this] {
+            long so_far = uem_.loading();
+            return "{\"done\":false,\"loaded_so_far\":" + std::to_string(so_far < 0 ? 0 : so_far) + "}";
+        });
+}
+
+void Server::check_in_uem(ControlHooks::DeferredDone done) {
+    // Standalone is an answer, not an error: the shell prints the
+    // reference's "not applicable" line for it.
+    if (!uem_.active()) return done(R"({"applicable":false})", {}, {});
+    answer_when_done(
+        std::move(done),
+        [this](ControlHooks::DeferredDone reply) {
+            return uem_.check_in([reply](long changed, bool full, const std::string& error) {
+                nlohmann::json d = {{"applicable", true}, {"done", true}, {"full", full}};
+                if (error.empty())
+                    d["changed"] = changed;
+                else
+                    d["error"] = error;
+                reply(d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}, {});
+            });
+        },
+        [] { return std::string(R"({"applicable":true,"done":false})"); });
 }
 
 void Server::drain(std::function<void()> done) {

@@ -57,6 +57,14 @@ private:
     // devices.from_uem: runs a full resync; answers when it ends or after
     // kLoadWait (then the load goes on and the reply says so).
     void load_from_uem(ControlHooks::DeferredDone done);
+    // uem.check_in: a UEM poll now; answered likewise.
+    void check_in_uem(ControlHooks::DeferredDone done);
+    // The waiting both share. `start(reply)` begins the operation, which
+    // calls `reply` when it ends (maybe at once); a failed start answers
+    // bad_request. Still running after kLoadWait: answered with `early()`.
+    using DeferredStart = std::function<Status(ControlHooks::DeferredDone reply)>;
+    void answer_when_done(ControlHooks::DeferredDone done, const DeferredStart& start,
+                          std::function<std::string()> early);
 
 
     boost::asio::io_context& ioc_;

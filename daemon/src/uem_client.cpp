@@ -150,6 +150,7 @@ void UemClient::deactivate(const std::string& why) {
     // Fail-open is a UEM-mode rule; leave the gate as if the UEM answered.
     gate_.set_uem_reachable(true);
     finish_waiters(-1, "the UEM connector stopped: " + why);
+    finish_checkins(-1, "the UEM connector stopped: " + why);
 }
 
 void UemClient::stop() {
@@ -172,6 +173,16 @@ Status UemClient::load_now(LoadDone done) {
     return ok_status();
 }
 
+Status UemClient::check_in(CheckInDone done) {
+    if (!active_) return Status::fail("not applicable: the device policy source is standalone");
+    checkins_.push_back(std::move(done));
+    if (run_ != Run::none) return ok_status();  // the poll running now answers it
+    next_by_ = UemDetect::checkin;
+    timer_.cancel();
+    start_run();
+    return ok_status();
+}
+
 void UemClient::schedule(std::chrono::seconds delay) {
     health_.next_check = unix_now() + delay.count();
     timer_.expires_after(delay);
@@ -186,6 +197,7 @@ void UemClient::start_run() {
     std::int64_t now = unix_now();
     run_by_ = next_by_;
     pages_ = 0;
+    run_applied_ = 0;
     run_started_ms_ = steady_ms();
     health_.next_check = now;
     if (!active_->setup_error.empty()) return run_failed(active_->setup_error, false);
@@ -349,6 +361,7 @@ void UemClient::on_changes(Fetched f) {
     }
     health_.records_applied += applied;
     health_.records_skipped += page->skipped;
+    run_applied_ += static_cast<long>(applied);
     if (applied) mics::log(mics::LogLevel::debug, "UEM delta poll: " + std::to_string(applied) + " changes applied");
     bool progressed = page->cursor != cursor_ || !page->records.empty();
     cursor_ = page->cursor;
@@ -367,6 +380,7 @@ void UemClient::run_succeeded(long loaded) {
             mics::log_info("UEM reachable again: " + std::to_string(n) + " devices re-decided");
     }
     if (loaded >= 0) finish_waiters(loaded, {});
+    finish_checkins(loaded >= 0 ? loaded : run_applied_, {});
     end_run();
 }
 
@@ -382,6 +396,7 @@ void UemClient::run_failed(const std::string& why, bool auth) {
         mics::log(mics::LogLevel::debug, "UEM check failed again: " + why);
     }
     finish_waiters(-1, why);
+    finish_checkins(-1, why);
     end_run();
 }
 
@@ -402,6 +417,14 @@ void UemClient::finish_waiters(long loaded, const std::string& error) {
     auto w = std::move(waiters_);
     waiters_.clear();
     for (auto& d : w) d(loaded, error);
+}
+
+void UemClient::finish_checkins(long changed, const std::string& error) {
+    if (checkins_.empty()) return;
+    bool full = run_ == Run::full;
+    auto w = std::move(checkins_);
+    checkins_.clear();
+    for (auto& d : w) d(changed, full, error);
 }
 
 std::string UemClient::status_json(std::int64_t now) const {

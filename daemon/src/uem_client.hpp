@@ -44,6 +44,13 @@ public:
     // `devices.from_uem`: a full resync now, or the one running. `done` runs
     // when it ends. Fails at once when the connector is not active.
     Status load_now(LoadDone done);
+    // `uem.check_in` (debug sentry check-in): a poll now (a delta poll, or
+    // the full resync the connector needs), or the one running. `done`
+    // runs when it ends: changed = records the delta poll applied or the
+    // resync loaded, full = it was a resync; error non-empty on failure.
+    // Fails at once when the connector is not active.
+    using CheckInDone = std::function<void(long changed, bool full, const std::string& error)>;
+    Status check_in(CheckInDone done);
     // Records applied so far by the full resync in flight; -1 when none runs.
     long loading() const;
 
@@ -82,6 +89,7 @@ private:
     void end_run();
     void close_inflight();
     void finish_waiters(long loaded, const std::string& error);
+    void finish_checkins(long changed, const std::string& error);
     // Guards every callback: the client may be gone or restarted meanwhile.
     std::function<bool()> still(std::uint64_t gen) const;
 
@@ -105,6 +113,8 @@ private:
     std::weak_ptr<Fetch> inflight_;      // so stop() can close its connection
     UemHealth health_;
     std::vector<LoadDone> waiters_;
+    std::vector<CheckInDone> checkins_;
+    long run_applied_ = 0;  // delta records applied by the run in flight
 };
 
 }  // namespace sentryd

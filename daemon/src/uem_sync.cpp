@@ -205,6 +205,7 @@ std::string_view detect_text(UemDetect d) {
         case UemDetect::periodic: return "Periodic connectivity check";
         case UemDetect::manual: return "Manual load (debug sentry device-cache from-emm)";
         case UemDetect::config: return "Configuration change";
+        case UemDetect::checkin: return "Manual check-in (debug sentry check-in)";
     }
     return "?";
 }

@@ -100,8 +100,9 @@ std::string sentry_query(App& app, Session&, const json& a) {
 
 std::string sentry_debug(App& app, Session&, const json& a) {
     static const std::set<std::string> kDebug = {"devices.purge", "devices.to_disk", "devices.from_disk",
-                                                 "devices.clear_redirect", "devices.from_uem", "log.enable",
-                                                 "log.disable", "log.verbosity", "log.filter", "log.filter_remove"};
+                                                 "devices.clear_redirect", "devices.from_uem", "uem.check_in",
+                                                 "log.enable", "log.disable", "log.verbosity", "log.filter",
+                                                 "log.filter_remove"};
     std::string d = relay(app, a, kDebug);
     // `debug sentry log ...` lives in sentryd (runtime state, spec L7060);
     // MICS keeps the last state (sentryd's JSON object, as it came) to push

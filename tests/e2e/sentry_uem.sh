@@ -127,6 +127,21 @@ wait_state BLOCK1 bob "P N" 15 || fail "BLOCK1 not back to P: $(state BLOCK1 bob
 cli -c 'show sentry statistics entry BLOCK1 bob' | grep -qx 'blocks = 1' || fail "BLOCK1 lost its counters"
 [ "$(eas Sync BLOCK1 bob)" = 200 ] || fail "removed device not admitted as pending"
 
+# 5b. check-in polls now: with the periodic poll an hour away, two changes
+# reach the cache at once and are counted.
+conf <<<'sentry uem poll-interval 3600' >/dev/null
+ctl set '{"device_id":"BLOCK1","user":"bob","status":"blocked"}'
+ctl set '{"device_id":"CHK1","user":"chris","status":"allowed"}'
+out=$(conf <<<'debug sentry check-in') || fail "check-in: $out"
+grep -qx 'Checked in with the UEM. Number of device changes applied: 2' <<<"$out" || fail "check-in said: $out"
+[ "$(state BLOCK1 bob)" = "B Y" ] || fail "check-in did not apply BLOCK1: $(state BLOCK1 bob)"
+[ "$(state CHK1 chris)" = "A Y" ] || fail "check-in did not apply CHK1: $(state CHK1 chris)"
+cli -c 'show sentry status' | grep -q '^Last connectivity change detected by' || fail "status after check-in"
+out=$(conf <<<'debug sentry check-in') || fail "second check-in: $out"
+grep -qx 'Checked in with the UEM. Number of device changes applied: 0' <<<"$out" || fail "idle check-in said: $out"
+out=$(cli -c 'debug sentry check-in' 2>&1) && fail "EXEC could run check-in: $out"
+conf <<<'sentry uem poll-interval 10' >/dev/null
+
 # 6. A cursor the UEM no longer knows: 410, then a full resync.
 lists=$(ustat list)
 ctl compact
@@ -146,6 +161,8 @@ grep -Eq '^Last failure reason +: .*connect' <<<"$st" || fail "no failure reason
 grep -Eq '^Last failed +: ... ... .. ..:..:.. UTC 20..$' <<<"$st" || fail "last failed: $st"
 out=$(conf <<<'debug sentry device-cache from-emm' 2>&1) && fail "from-emm with the UEM down succeeded: $out"
 grep -q '^% loading from the UEM failed: ' <<<"$out" || fail "from-emm error: $out"
+out=$(conf <<<'debug sentry check-in' 2>&1) && fail "check-in with the UEM down succeeded: $out"
+grep -q '^% UEM check-in failed: .*connect' <<<"$out" || fail "check-in error: $out"
 conf <<<'no sentry emm-fail-open' >/dev/null
 [ "$(eas Sync NEW2 dave)" = 403 ] || fail "fail-open off: new device passed"
 [ "$(state NEW2 dave)" = "B N" ] || fail "NEW2 not B N"
@@ -211,6 +228,8 @@ cli -c 'show sentry status' | grep -Eq '^EMM server type +: None \(sentry device
 out=$(conf <<<'debug sentry device-cache from-emm' 2>&1) && fail "from-emm in standalone succeeded"
 grep -q '^% not applicable' <<<"$out" || fail "standalone from-emm: $out"
 out=$(cli -c 'debug sentry device-cache from-emm' 2>&1) && fail "EXEC could run from-emm: $out"
+out=$(conf <<<'debug sentry check-in' 2>&1) && fail "check-in in standalone succeeded: $out"
+grep -qx 'This command is not applicable for the EMM Server' <<<"$out" || fail "standalone check-in: $out"
 
 # The token is a secret: no log holds it (the audit trail masks it).
 if grep -rlF -- "$TOKEN" "$TEST_STATE_DIR/log" "$MICS_LOG" 2>/dev/null; then fail "the UEM token reached a log"; fi

@@ -78,7 +78,7 @@ private:
 };
 
 // Who noticed a change, as `show sentry status` words it (spec §3.8).
-enum class UemDetect : std::uint8_t { none, init, periodic, manual, config };
+enum class UemDetect : std::uint8_t { none, init, periodic, manual, config, checkin };
 std::string_view detect_text(UemDetect d);
 
 // Connectivity and fail-open bookkeeping for `show sentry status`.

@@ -94,3 +94,11 @@ TEST_CASE("the #8 status rows: show sentry status / server status / global serve
     CHECK(g.parse("debug sentry device-cache from-emm", kExec, 15).status != Match::ok);
     CHECK(g.parse("debug sentry device-cache from-emm", kConfig, 1).status != Match::ok);
 }
+
+TEST_CASE("debug sentry check-in (#68): CONFIG mode, privilege 15") {
+    const Grammar& g = grammar();
+    CHECK(g.parse("debug sentry check-in", kConfig, 15).status == Match::ok);
+    CHECK(g.parse("debug sentry check-in", kExec, 15).status != Match::ok);
+    CHECK(g.parse("debug sentry check-in", kConfig, 1).status != Match::ok);
+    CHECK(g.parse("debug sentry check-in now", kConfig, 15).status != Match::ok);
+}

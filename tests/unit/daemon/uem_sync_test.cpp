@@ -221,4 +221,5 @@ TEST_CASE("uem health: first result is initialisation; flips are reported once; 
     CHECK(h.fail_open_changed_at == 30);
     CHECK(detect_text(h.fail_open_by) == "Configuration change");
     CHECK(detect_text(UemDetect::periodic) == "Periodic connectivity check");
+    CHECK(detect_text(UemDetect::checkin) == "Manual check-in (debug sentry check-in)");
 }
