@@ -103,11 +103,19 @@ std::string sentry_debug(App& app, Session&, const json& a) {
                                                  "devices.clear_redirect", "devices.from_uem", "uem.check_in",
                                                  "log.enable", "log.disable", "log.verbosity", "log.filter",
                                                  "log.filter_remove"};
+    std::string op = str_arg(a, "op", 64);
     std::string d = relay(app, a, kDebug);
+    // A failed check-in is a normal sentryd reply with an "error" field; as
+    // an error here it is audited as a failure, not a success.
+    if (op == "uem.check_in") {
+        json r = json::parse(d, nullptr, false);
+        if (r.is_object() && r.contains("error") && r["error"].is_string())
+            fail("unavailable", "UEM check-in failed: " + r["error"].get<std::string>());
+    }
     // `debug sentry log ...` lives in sentryd (runtime state, spec L7060);
     // MICS keeps the last state (sentryd's JSON object, as it came) to push
     // again when it restarts sentryd.
-    if (str_arg(a, "op", 64).rfind("log.", 0) == 0 && !d.empty() && d.front() == '{') app.remember_debug_log(d);
+    if (op.rfind("log.", 0) == 0 && !d.empty() && d.front() == '{') app.remember_debug_log(d);
     return d;
 }
 
