@@ -146,6 +146,18 @@ void register_account_commands(Grammar& g) {
            do_user_password, false,
            "Create the user or change its password. The password is checked against the password policy "
            "(length, character classes, history) in MICS and stored as a yescrypt hash."});
+    // The reference's running-config line for its administrator (spec #133).
+    g.add({"system user WORD$user PASSWORD$password",
+           "System account settings\nA local administrator account\nUser name\nThe new password (masked in the "
+           "audit trail and history)\n",
+           kConfig, 15,
+           [](Shell& sh, const Args& a) {
+               return call_ok(sh, "account.password", {{"user", a.str("user")}, {"password", a.str("password")}});
+           },
+           false,
+           "Create the user or change its password, with the password on the line (the reference product's form; "
+           "`username USER password` asks for it instead). The password policy applies; a masked `***` from a "
+           "copied configuration is refused by it."});
     g.add({"username WORD$user secret hash PASSWORD$hash",  // a hash is masked in the audit trail too
            user + "Set the password as a hash\nThe hash follows\nyescrypt hash ($y$...)\n", kConfig, 15,
            [](Shell& s, const Args& a) { return config_edit(s, user_path("user.secret", a), "set", a.str("hash")); },

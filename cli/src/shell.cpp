@@ -381,6 +381,14 @@ void Shell::print_caret(std::size_t col, const std::string& message) {
     print(std::string(col, ' ') + "^\n" + message + "\n");
 }
 
+// History (arrows, `show history`) keeps a line the grammar accepts with its
+// secret arguments masked, like the audit trail; a refused line stays as
+// typed so it can be recalled and fixed.
+std::string Shell::history_form(const std::string& line) const {
+    Match m = g_.parse(line, mode_, privilege_);
+    return m.status == Match::ok ? m.masked_line : line;
+}
+
 void Shell::audit_refused(const std::string& line, const std::string& result) {
     json a = {{"line", g_.redact_refused(std::string_view(line).substr(0, 1024))}, {"result", result}};
     client_.call("audit.record", a.dump());
@@ -392,7 +400,7 @@ int Shell::execute(const std::string& line, std::size_t caret_base) {
         // Interactive history is readline's (added as the line is entered).
         if (!opt_.interactive && !tokenize(line).empty()) {
             if (script_history_.size() >= 500) script_history_.erase(script_history_.begin());
-            script_history_.push_back(line.substr(0, 4096));
+            script_history_.push_back(history_form(line.substr(0, 4096)));
         }
         // Each command's output starts a fresh page; size re-read for a resized window.
         int len = terminal_length();
@@ -525,7 +533,7 @@ void Shell::on_line(char* line) {
     }
     std::string s(line);
     std::free(line);
-    if (!tokenize(s).empty()) add_history(s.c_str());
+    if (!tokenize(s).empty()) add_history(history_form(s).c_str());
     rl_callback_handler_remove();
     execute(s, prompt().size());
     // Picks up a changed "timeout" (and privilege / host name) at once.

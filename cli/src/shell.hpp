@@ -117,6 +117,7 @@ private:
     int run_line(const std::string& line, std::size_t caret_base);
     void print_caret(std::size_t col, const std::string& message);
     void audit_refused(const std::string& line, const std::string& result);
+    std::string history_form(const std::string& line) const;
     void write_out(const std::string& text);
     // "--More--": waits for a key and tells the pager; false when output stops.
     bool more_prompt();

@@ -56,6 +56,18 @@ grep -qx 'password-policy min-length 15' <<<"$running" || fail "policy not rende
 grep -q 'username bob secret \*\*\*' <<<"$(cli -c 'show running-config')" || fail "level 1 sees the hash"
 echo "ok - password policy refuses with the rule's name; users render with their hash at level 15 only ($SECONDS s)"
 
+# The reference's administrator line (spec #133): the password on the line,
+# policy-checked, masked in history and in the audit trail.
+out=$(priv <<<$'configure terminal\nsystem user carol Carol-secret-pass-2\nend\nshow history') ||
+    fail "system user: $out"
+grep -q '^username carol secret hash \$y\$' <<<"$(priv <<<'show running-config')" || fail "carol not created"
+grep -q 'system user carol \*\*\*' <<<"$out" || fail "history does not mask the password: $out"
+! grep -q 'Carol-secret-pass-2$' <<<"$(grep -v '#system user' <<<"$out")" || fail "password in history: $out"
+audit=$(priv <<<'show audit')
+grep -q 'system user carol \*\*\*' <<<"$audit" || fail "audit line not masked: $audit"
+! grep -q 'Carol-secret-pass-2' <<<"$audit" || fail "password in the audit trail"
+echo "ok - system user sets a policy-checked password, masked in history and audit ($SECONDS s)"
+
 # 2. The DoD banner comes before the password prompt.
 out=$(priv <<<$'configure terminal\nbanner login dod\nend') || fail "banner login dod: $out"
 login_exp bob Bob-secret-pass-1 "You are accessing a U.S. Government" ok || fail "banner/login session"

@@ -224,7 +224,7 @@ TEST_CASE("configuration commands live in CONFIG mode only") {
           V{"access-group", "access-list", "banner", "certificate", "configure", "dbconfig", "debug", "do", "enable",
             "end", "exit", "fips", "hostname", "httpd", "interface", "ip", "kparam", "no", "ntp", "object",
             "password-policy", "sentry", "service",
-            "snmp-server", "software", "syslog", "timeout", "username"});
+            "snmp-server", "software", "syslog", "system", "timeout", "username"});
     CHECK(help_tokens("no ", kConfig, 15) == V{"access-group", "access-list", "banner", "dbconfig", "debug", "fips",
                                               "hostname", "httpd", "ip", "kparam", "ntp", "object", "password-policy", "sentry", "service", "snmp-server", "software",
                                               "syslog", "timeout", "username"});
@@ -418,7 +418,7 @@ TEST_CASE("syslog: one row parses the spec's forms; keywords abbreviate; no-form
     CHECK(m.args.has("audit"));
     CHECK(m.args.has("info"));
     CHECK(m.args.has("disable"));
-    m = g.parse("sys 2001:db8::1 udp health warn", kConfig, 15);  // port and state left out
+    m = g.parse("sysl 2001:db8::1 udp health warn", kConfig, 15);  // port and state left out ("sys" is also system)
     REQUIRE(m.status == Match::ok);
     CHECK(m.args.str("server") == "2001:db8::1");
     CHECK_FALSE(m.args.has("port"));

@@ -18,3 +18,14 @@ TEST_CASE("redact_refused keeps leading keywords and counts the rest") {
     CHECK(g.redact_refused("") == "");
     CHECK(g.redact_refused("   ") == "");
 }
+
+TEST_CASE("system user (spec #133): the password is a secret argument, masked in the audited line") {
+    const Grammar& g = grammar();
+    Match m = g.parse("system user miadmin S3cret-Pass-1", kConfig, 15);
+    REQUIRE(m.status == Match::ok);
+    CHECK(m.args.str("user") == "miadmin");
+    CHECK(m.args.str("password") == "S3cret-Pass-1");
+    CHECK(m.masked_line == "system user miadmin ***");
+    CHECK(g.parse("system user miadmin S3cret-Pass-1", kConfig, 1).status != Match::ok);
+    CHECK(g.parse("system user miadmin", kConfig, 15).status == Match::incomplete);
+}
