@@ -381,12 +381,13 @@ void Shell::print_caret(std::size_t col, const std::string& message) {
     print(std::string(col, ' ') + "^\n" + message + "\n");
 }
 
-// History (arrows, `show history`) keeps a line the grammar accepts with its
-// secret arguments masked, like the audit trail; a refused line stays as
-// typed so it can be recalled and fixed.
+// History (arrows, `show history`) keeps lines as typed, except that a line
+// the grammar accepts with a secret argument is kept masked, like the audit
+// trail. A refused line stays as typed so it can be recalled and fixed.
 std::string Shell::history_form(const std::string& line) const {
     Match m = g_.parse(line, mode_, privilege_);
-    return m.status == Match::ok ? m.masked_line : line;
+    bool secret = m.status == Match::ok && m.masked_line.find("***") != std::string::npos;
+    return secret ? m.masked_line : line;
 }
 
 void Shell::audit_refused(const std::string& line, const std::string& result) {
