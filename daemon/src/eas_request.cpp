@@ -141,6 +141,20 @@ bool percent_decode(std::string_view in, bool plus_is_space, std::string& out) {
     return true;
 }
 
+// percent_decode without the copy when there is nothing to decode: `out`
+// views `in` itself, else `scratch` (the common plain-form parameter is
+// plain, and this runs for every name and value of every request).
+bool decode_view(std::string_view in, bool plus_is_space, std::string& scratch, std::string_view& out) {
+    for (char c : in)
+        if (c == '%' || (c == '+' && plus_is_space)) {
+            if (!percent_decode(in, plus_is_space, scratch)) return false;
+            out = scratch;
+            return true;
+        }
+    out = in;
+    return true;
+}
+
 // Text that may reach logs, audit records (JSON) and the backend: valid
 // UTF-8 (no overlongs, no surrogates, <= U+10FFFF), no control characters.
 bool is_clean_text(std::string_view s) {
@@ -430,7 +444,8 @@ Result<EasRequest> parse_plain_form(std::string_view query, std::string_view hea
     using R = Result<EasRequest>;
     EasRequest req;
     std::array<bool, kPlainParams.size()> seen{};
-    std::string name, value;
+    std::string name_buf, value_buf;
+    std::string_view name, value;
     while (!query.empty()) {
         std::size_t amp = query.find('&');
         std::string_view pair = query.substr(0, amp);
@@ -438,7 +453,8 @@ Result<EasRequest> parse_plain_form(std::string_view query, std::string_view hea
         if (pair.empty()) continue;  // "a=1&&b=2" and a trailing '&' are harmless
         std::size_t eq = pair.find('=');
         if (eq == std::string_view::npos) return R::fail("query parameter " + for_log(pair) + " has no '='");
-        if (!percent_decode(pair.substr(0, eq), true, name) || !percent_decode(pair.substr(eq + 1), true, value))
+        if (!decode_view(pair.substr(0, eq), true, name_buf, name) ||
+            !decode_view(pair.substr(eq + 1), true, value_buf, value))
             return R::fail("bad %-escape in query parameter " + for_log(pair.substr(0, eq)));
         std::size_t idx = 0;
         while (idx < kPlainParams.size() && !iequals(kPlainParams[idx], name)) ++idx;
@@ -454,29 +470,29 @@ Result<EasRequest> parse_plain_form(std::string_view query, std::string_view hea
             break;
         }
         case kUser: {
-            auto r = check_text("User", value, kEasMaxUser, false);
+            auto r = check_text("User", std::string(value), kEasMaxUser, false);
             if (!r) return R::fail(r.error());
             req.user = std::move(r.value());
             break;
         }
         case kDeviceId: {
-            auto r = check_device_id(value);
+            auto r = check_device_id(std::string(value));
             if (!r) return R::fail(r.error());
             req.device_id = std::move(r.value());
             break;
         }
         case kDeviceType: {
-            auto r = check_text("DeviceType", value, kEasMaxDeviceType, false);
+            auto r = check_text("DeviceType", std::string(value), kEasMaxDeviceType, false);
             if (!r) return R::fail(r.error());
             req.device_type = std::move(r.value());
             break;
         }
         case kSaveInSent:
             if (value != "T" && value != "F") return R::fail("SaveInSent is not T or F");
-            req.params.emplace_back(std::string(canon), value);
+            req.params.emplace_back(std::string(canon), std::string(value));
             break;
         default: {
-            auto r = check_text(canon, value, kEasMaxParamValue, true);
+            auto r = check_text(canon, std::string(value), kEasMaxParamValue, true);
             if (!r) return R::fail(r.error());
             req.params.emplace_back(std::string(canon), std::move(r.value()));
             break;
