@@ -98,8 +98,9 @@ void UemClient::apply(const ProxyConfig& cfg) {
     activate(cfg);
 }
 
-void UemClient::activate(const ProxyConfig& cfg) {
-    // Abandon whatever ran under the old settings.
+// Whatever ran under the old settings is dropped: a handler still pending
+// sees the new generation and does nothing.
+void UemClient::abandon() {
     ++gen_;
     timer_.cancel();
     close_inflight();
@@ -107,6 +108,10 @@ void UemClient::activate(const ProxyConfig& cfg) {
     full_.reset();
     run_ = Run::none;
     cursor_.clear();
+}
+
+void UemClient::activate(const ProxyConfig& cfg) {
+    abandon();
     want_full_ = true;
 
     Active a;
@@ -138,14 +143,8 @@ void UemClient::activate(const ProxyConfig& cfg) {
 
 void UemClient::deactivate(const std::string& why) {
     mics::log_info("UEM connector: stopped (" + why + ")");
-    ++gen_;
-    timer_.cancel();
-    close_inflight();
-    conn_.reset();
-    full_.reset();
-    run_ = Run::none;
+    abandon();
     active_.reset();
-    cursor_.clear();
     health_ = UemHealth{};
     // Fail-open is a UEM-mode rule; leave the gate as if the UEM answered.
     gate_.set_uem_reachable(true);

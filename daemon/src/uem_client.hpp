@@ -75,6 +75,7 @@ private:
 
     void activate(const ProxyConfig& cfg);
     void deactivate(const std::string& why);
+    void abandon();
     void schedule(std::chrono::seconds delay);
     void start_run();
     struct Fetch;
