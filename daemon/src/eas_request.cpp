@@ -109,18 +109,6 @@ int hex_value(char c) {
 // form encoding Exchange's query parser applies to the plain form; the
 // base64 form keeps '+', which is part of its alphabet.
 bool percent_decode(std::string_view in, bool plus_is_space, std::string& out) {
-    // Most names and values have nothing to decode: one copy, not a loop
-    // of appends. (A loop, not find_first_of: that calls memchr per char.)
-    bool plain = true;
-    for (char c : in)
-        if (c == '%' || (c == '+' && plus_is_space)) {
-            plain = false;
-            break;
-        }
-    if (plain) {
-        out.assign(in);
-        return true;
-    }
     out.clear();
     out.reserve(in.size());
     for (std::size_t i = 0; i < in.size(); ++i) {
@@ -143,7 +131,8 @@ bool percent_decode(std::string_view in, bool plus_is_space, std::string& out) {
 
 // percent_decode without the copy when there is nothing to decode: `out`
 // views `in` itself, else `scratch` (the common plain-form parameter is
-// plain, and this runs for every name and value of every request).
+// plain, and this runs for every name and value of every request). A loop,
+// not find_first_of: that calls memchr per character.
 bool decode_view(std::string_view in, bool plus_is_space, std::string& scratch, std::string_view& out) {
     for (char c : in)
         if (c == '%' || (c == '+' && plus_is_space)) {
@@ -339,9 +328,10 @@ constexpr unsigned kOptAcceptMultiPart = 0x02;
 
 Result<EasRequest> parse_base64_form(std::string_view query, std::string_view header) {
     using R = Result<EasRequest>;
-    std::string text;
+    std::string scratch;
+    std::string_view text;
     // Some devices percent-encode '+', '/' and '=' in the blob.
-    if (!percent_decode(query, /*plus_is_space=*/false, text)) return R::fail("bad %-escape in base64 query");
+    if (!decode_view(query, /*plus_is_space=*/false, scratch, text)) return R::fail("bad %-escape in base64 query");
     std::string blob;
     if (!base64_decode(text, blob)) return R::fail("query is neither name=value pairs nor valid base64");
 
