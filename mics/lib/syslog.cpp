@@ -9,6 +9,7 @@
 #include <ctime>
 #include <fcntl.h>
 #include <mutex>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@ std::mutex g_mu;
 int g_fd = -1;
 sockaddr_un g_addr{};
 socklen_t g_addr_len = 0;
+int g_pid = 0;  // getpid() is a system call; a record must not cost one
 std::atomic<std::uint64_t> g_dropped{0};
 
 }  // namespace
@@ -48,6 +50,11 @@ void syslog_target(std::string socket_path) {
     g_addr.sun_family = AF_UNIX;
     std::memcpy(g_addr.sun_path, socket_path.data(), socket_path.size());
     g_addr_len = socklen_t(offsetof(sockaddr_un, sun_path) + socket_path.size() + 1);
+    g_pid = int(::getpid());
+    // sentry-sshd forks connection processes that log without an exec: a
+    // child refreshes the cached pid (it is alone then; no lock needed).
+    static bool hooked = ::pthread_atfork(nullptr, nullptr, [] { g_pid = int(::getpid()); }) == 0;
+    (void)hooked;
 }
 
 namespace {
@@ -117,9 +124,7 @@ std::string syslog_format(LogFacility f, Severity s, std::string_view tag, int p
 }
 
 bool syslog_send(LogFacility f, Severity s, std::string_view tag, std::string_view msg) {
-    thread_local std::string d;
-    format_into(d, f, s, tag, int(::getpid()), msg, (long long)std::time(nullptr));
-    int fd;
+    int fd, pid;
     sockaddr_un addr;
     socklen_t len;
     {
@@ -127,9 +132,15 @@ bool syslog_send(LogFacility f, Severity s, std::string_view tag, std::string_vi
         fd = g_fd;
         addr = g_addr;
         len = g_addr_len;
+        pid = g_pid;
     }
-    if (fd < 0 || len == 0 ||
-        ::sendto(fd, d.data(), d.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len) < 0) {
+    if (fd < 0 || len == 0) {  // no target: nothing to format
+        g_dropped.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+    thread_local std::string d;
+    format_into(d, f, s, tag, pid, msg, (long long)std::time(nullptr));
+    if (::sendto(fd, d.data(), d.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len) < 0) {
         g_dropped.fetch_add(1, std::memory_order_relaxed);
         return false;
     }

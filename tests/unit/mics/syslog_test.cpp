@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <cstring>
+#include <sys/wait.h>
 #include <unistd.h>
 
 TEST_CASE("syslog_format: priority, RFC 3164 timestamp, tag and one line") {
@@ -49,6 +50,20 @@ TEST_CASE("syslog_send: delivered to the socket, dropped and counted when nobody
     CHECK(got.rfind("<109>", 0) == 0);
     CHECK(got.find(" MICS_AUDIT[") != std::string::npos);
     CHECK(got.substr(got.size() - 10) == "user admin");
+    CHECK(got.find("[" + std::to_string(::getpid()) + "]: ") != std::string::npos);
+
+    // A forked child (sentry-sshd's connection processes) sends its own pid.
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) ::_exit(mics::syslog_send(mics::LogFacility::general, mics::Severity::info, "t", "c") ? 0 : 1);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    REQUIRE(n > 0);
+    got.assign(buf, std::size_t(n));
+    CHECK(got.find(" t[" + std::to_string(child) + "]: c") != std::string::npos);
     ::close(fd);
     mics::syslog_target("");
 }
