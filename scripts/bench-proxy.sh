@@ -20,6 +20,9 @@
 #
 # Env: BUILD ROUNDS DURATION KA_CONNECTIONS HS_SECONDS HS_CONCURRENCY HELD
 #      PING_HOLD_S PROXY_CPU LOAD_CPU CONTENDERS ("sentryd nginx haproxy")
+#      PROFILE (0; 1 = sample the proxy with `perf record -e cpu-clock` during
+#      the keep-alive run and add a table of CPU microseconds per Sync split
+#      into kernel, OpenSSL, libc and the proxy's own code)
 set -euo pipefail
 
 BUILD=${BUILD:-build}
@@ -33,6 +36,9 @@ PING_HOLD_S=${PING_HOLD_S:-300}
 PROXY_CPU=${PROXY_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 CONTENDERS=${CONTENDERS:-"sentryd nginx haproxy"}
+PROFILE=${PROFILE:-0}
+# perf's cpu-clock sampling period: one sample per 250 us of the proxy's CPU.
+PERF_PERIOD_NS=250000
 
 SENTRYD="$BUILD/daemon/sentryd"
 BACKEND="$BUILD/scripts/bench/sentry-bench-backend"
@@ -52,6 +58,7 @@ done
 for bin in "$BACKEND" "$TLSLOAD"; do
     [ -x "$bin" ] || die "$bin not built (BUILD=$BUILD)"
 done
+[ "$PROFILE" = 0 ] || command -v perf >/dev/null || die "PROFILE=1 needs perf (linux-perf)"
 case " $CONTENDERS " in *" sentryd "*) [ -x "$SENTRYD" ] || die "$SENTRYD not built (BUILD=$BUILD)" ;; esac
 [ "$(nproc)" -ge 2 ] || log "only $(nproc) CPU: proxy and load share it, figures mean little"
 
@@ -355,10 +362,25 @@ measure_held() {
 
 measure_keepalive() {
     local p=$1 pid=${MPID[$p]} c0 c1 out="$T/wrk.$p.$ROUND"
+    local perf_pid="" perf_out="$T/perf.$p.$ROUND"
+    if [ "$PROFILE" != 0 ]; then
+        # perf runs on the load CPU, so its own work is not charged to the proxy.
+        taskset -c "$LOAD_CPU" perf record -q -e cpu-clock -c "$PERF_PERIOD_NS" -p "$pid" \
+            -o "$perf_out" >/dev/null 2>&1 &
+        perf_pid=$!
+        PIDS+=($perf_pid)
+        sleep 0.2
+    fi
     c0=$(cpu_ticks "$pid")
     taskset -c "$LOAD_CPU" wrk -t1 -c"$KA_CONNECTIONS" -d"${DURATION}s" --latency -s "$T/sync.lua" \
         "https://127.0.0.1:${PORT[$p]}$EAS_SYNC" >"$out" 2>&1 || true
     c1=$(cpu_ticks "$pid")
+    if [ -n "$perf_pid" ]; then
+        kill -INT "$perf_pid" 2>/dev/null || true
+        wait "$perf_pid" 2>/dev/null || true
+        forget "$perf_pid"
+        profile_split "$p" "$perf_out" "$out"
+    fi
     python3 - "$out" "$p" "$((c1 - c0))" "$TICK" >>"$T/results.tsv" <<PY
 import json, sys
 line = [l for l in open(sys.argv[1]) if l.startswith('{"requests"')]
@@ -376,6 +398,38 @@ print("$ROUND\t%s\tka_cpu\t%.0f" % (p, 100.0 * int(sys.argv[3]) / int(sys.argv[4
 cpu_s = int(sys.argv[3]) / int(sys.argv[4])
 if cpu_s > 0:
     print("$ROUND\t%s\tka_eff\t%.1f" % (p, r["requests"] / cpu_s))
+PY
+}
+
+# profile_split PROXY PERF_DATA WRK_OUT: samples per shared object, grouped
+# and turned into CPU microseconds per request (ka_us_* results).
+profile_split() {
+    perf report -i "$2" --sort dso -n --stdio -q >"$2.dso" 2>/dev/null || return 0
+    python3 - "$3" "$1" "$PERF_PERIOD_NS" "$2.dso" >>"$T/results.tsv" <<PY
+import json, sys
+line = [l for l in open(sys.argv[1]) if l.startswith('{"requests"')]
+if not line:
+    sys.exit()
+n = json.loads(line[0])["requests"]
+us = int(sys.argv[3]) / 1000.0
+groups = {"kernel": 0, "tls": 0, "libc": 0, "own": 0}
+for row in open(sys.argv[4]):
+    f = row.split()
+    if len(f) < 3 or not f[1].isdigit():
+        continue
+    dso, samples = f[2], int(f[1])
+    if dso.startswith("[kernel"):
+        groups["kernel"] += samples
+    elif dso.startswith(("libssl", "libcrypto")):
+        groups["tls"] += samples
+    elif dso.startswith(("libc.", "libc-", "ld-linux")):
+        groups["libc"] += samples
+    else:  # the binary itself, libstdc++, [vdso], its other libraries
+        groups["own"] += samples
+if n > 0 and sum(groups.values()) > 0:
+    for k, v in groups.items():
+        print("$ROUND\t%s\tka_us_%s\t%.3f" % (sys.argv[2], k, v * us / n))
+    print("$ROUND\t%s\tka_us_total\t%.3f" % (sys.argv[2], sum(groups.values()) * us / n))
 PY
 }
 

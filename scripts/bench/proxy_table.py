@@ -3,7 +3,8 @@
 
 Input: a TSV of `round  proxy  metric  value` lines. Metrics: ka_rps ka_p50
 ka_p99 ka_cpu ka_eff hs_rate hs_cpu hs_eff held_kb held_n (eff: work per
-CPU-second of the proxy process); `na` and `*_note` carry text
+CPU-second of the proxy process), and with PROFILE=1 ka_us_{total,kernel,
+tls,libc,own} (CPU microseconds per keep-alive request from perf samples); `na` and `*_note` carry text
 (a proxy that answered non-200, a short held count, errors). The run's
 settings come from the environment (see bench-proxy.sh).
 
@@ -120,6 +121,18 @@ if targets:
     print("|---|---|---|")
     for name, x, v in targets:
         print("| %s | %s | %s |" % (name, x, v))
+split = ("ka_us_total", "ka_us_kernel", "ka_us_tls", "ka_us_libc", "ka_us_own")
+if any(val[(p, "ka_us_total")] for p in names):
+    print()
+    print("Where the proxy's CPU goes per keep-alive Sync (PROFILE=1: perf cpu-clock samples of the "
+          "proxy process during the keep-alive run; microseconds per request, medians):")
+    print()
+    print("| proxy | total µs | kernel | OpenSSL (libssl + libcrypto) | libc | own code (binary, libstdc++, vdso) |")
+    print("|---|---|---|---|---|---|")
+    for p in names:
+        print("| %s | %s |" % (p, " | ".join(cell(p, m, "%.1f") for m in split)))
+    if "sentryd" in names and "nginx" in names:
+        print("| sentryd / nginx | %s |" % " | ".join(fx(ratio(m)) for m in split))
 shown = [(p, rnd, v) for p in names for rnd, m, v in notes[p]]
 if shown:
     print()
