@@ -289,13 +289,22 @@ bool App::push_sentryd() {
     Offer o = offer_sentryd(running_, revision_, &why);
     if (o == Offer::refused)
         mics::log_warn("sentryd refused configuration " + std::to_string(revision_) + ": " + why);
-    if (o != Offer::down && !debug_log_.empty()) {
-        // A restarted sentryd starts with debug logging off; the
-        // administrator's `debug sentry log` settings outlive it (not a reboot).
+    if (o != Offer::down) {
         mics::Client client;
         if (client.connect(opt_.paths.sentryd_sock())) {
-            mics::Reply r = client.call("log.set", debug_log_, 2000);
-            if (!r.ok) mics::log_warn("sentryd refused the debug log settings: " + r.message);
+            if (debug_log_.empty()) {
+                // First contact since MICS started. If it adopted a running
+                // sentryd, that one holds the administrator's `debug sentry
+                // log` settings: keep a copy, or a later restart of sentryd
+                // would lose them. (A fresh sentryd answers the defaults.)
+                mics::Reply r = client.call("log.get", "{}", 2000);
+                if (r.ok && !r.data.empty() && r.data.front() == '{') debug_log_ = r.data;
+            } else {
+                // A restarted sentryd starts with debug logging off; the
+                // settings outlive it (not a reboot).
+                mics::Reply r = client.call("log.set", debug_log_, 2000);
+                if (!r.ok) mics::log_warn("sentryd refused the debug log settings: " + r.message);
+            }
         }
     }
     return o != Offer::down;

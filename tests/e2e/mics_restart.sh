@@ -19,6 +19,10 @@ cleanup() {
 trap cleanup EXIT
 
 mics() { python3 "$CLIENT" "$SOCK" "$@"; }
+cli() { SENTRY_STATE_DIR="$TEST_STATE_DIR" timeout 60 "$SENTRY_BUILD/cli/sentry-cli" "$@"; }
+conf() { { printf 'enable\n%s\nconfigure terminal\n' "$ENABLE_PW"; cat; echo end; } | cli; }
+debug_state() { cli -c 'show sentry log'; }
+DEBUG_STATE=$'   log-from-to = server\n   enable = true\n   verbosity = level2'
 pidfile() { cat "$RUN/$1.pid" 2>/dev/null; }
 # argv[0] of every process that belongs to this appliance (its argv names the state dir), counted.
 census() { pgrep -af -- "$TEST_STATE_DIR" | awk '{print $2}' | sed 's|.*/||' | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' '; }
@@ -38,6 +42,10 @@ unsaved_rev=$(mics set system.hostname unsaved-edge) || fail "unsaved change"
 snmp_name() { snmpget -v2c -c "$COMMUNITY" -t 1 -r 1 -Oqv "127.0.0.1:$SNMP_PORT" 1.3.6.1.2.1.1.5.0; }
 snmp_says() { snmp_name | grep -q "$1"; }
 WAIT_SECS=15 wait_for snmp_says unsaved-edge || fail "SNMP sysName before the kill: $(snmp_name 2>&1)"
+# `debug sentry log` is runtime state that lives in sentryd; MICS keeps a
+# copy to give it back to a restarted sentryd (checked in step 5).
+out=$(conf <<<$'debug sentry log enable server\ndebug sentry log verbosity level_2') || fail "debug sentry log: $out"
+[ "$(debug_state)" = "$DEBUG_STATE" ] || fail "show sentry log: $(debug_state)"
 revs_before=$(revisions)
 sentryd_pid=$(pidfile sentryd)
 [ -n "$sentryd_pid" ] && kill -0 "$sentryd_pid" || fail "no sentryd pid file"
@@ -117,7 +125,12 @@ grep -q "adopted sentryd pid $sentryd_pid exited" "$MICS_LOG" || fail "adopted s
 serves_503() { [ "$(curl -sk -o /dev/null -w '%{http_code}' --max-time 3 -X OPTIONS "$URL")" = 503 ]; }
 WAIT_SECS=10 wait_for serves_503 ||
     fail "the new sentryd does not serve"
-echo "ok - adopted sentryd killed; MICS restarted it as pid $(pidfile sentryd) ($SECONDS s)"
+# The new MICS never saw the `debug sentry log` commands: it took the
+# settings from the sentryd it adopted, and gave them to the new one.
+debug_kept() { [ "$(debug_state)" = "$DEBUG_STATE" ]; }
+WAIT_SECS=10 wait_for debug_kept ||
+    fail "debug log settings lost across the MICS and sentryd restarts: $(debug_state)"
+echo "ok - adopted sentryd killed; MICS restarted it as pid $(pidfile sentryd), debug log settings kept ($SECONDS s)"
 [ "$(census)" = "$EXPECTED" ] || fail "services after the sentryd restart: $(census)"
 
 # 6. A clean stop covers adopted services too: no processes, nothing in run/.
