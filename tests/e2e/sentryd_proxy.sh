@@ -287,13 +287,15 @@ ctx.verify_mode = ssl.CERT_NONE
 s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5))
 s.sendall(b"POST /Microsoft-Server-ActiveSync HTTP/1.1\r\nHost: x\r\n")
 t = time.time()
-s.settimeout(5)
+# The bound only has to tell request_ms (1 s) from the 10 s socket timeout,
+# with room for a loaded machine: not a latency assertion.
+s.settimeout(8)
 try:
     data = s.recv(100)
 except (ConnectionError, ssl.SSLError):
     data = b""
 took = time.time() - t
-assert data == b"" and 0.5 < took < 3.5, (data, took)
+assert data == b"" and 0.5 < took < 6, (data, took)
 PY
 
 # 10. Back-end death: b1 killed -> the request fails over to b2 (same
