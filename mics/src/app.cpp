@@ -136,6 +136,16 @@ std::string App::init() {
         !why.empty())
         return "TLS certificate: " + why;
     if (std::string why = write_snmpd_conf(); !why.empty()) return why;
+    // Every 5 minutes (the reference's statistics interval) and the guide's
+    // 30-minute alert check; the environment shortens both for tests.
+    auto seconds = [](const char* env, long def) {
+        const char* v = std::getenv(env);
+        char* end = nullptr;
+        long n = v && *v ? std::strtol(v, &end, 10) : def;
+        return std::chrono::seconds(v && *v && *end == '\0' && n >= 1 && n <= 86400 ? n : def);
+    };
+    health_.emplace(p.log() + "/mihealth_export", seconds("SENTRY_HEALTH_INTERVAL", 300),
+                    seconds("SENTRY_ALERT_INTERVAL", 1800));
     return {};
 }
 
@@ -242,6 +252,7 @@ void App::on_service_started(const std::string& name) {
 
 void App::tick() {
     if (sentryd_pending_ && push_sentryd()) sentryd_pending_ = false;
+    if (health_) health_->tick(std::get<bool>(get(running_, "sentry.health_monitor")), sup_ ? sup_->pid("sentryd") : 0);
     if (syslog_restart_) apply_syslog();
     check_revert(std::int64_t(std::time(nullptr)));
 }

@@ -4,6 +4,7 @@
 #include "apply_network.hpp"
 #include "accounts.hpp"
 #include "config_model.hpp"
+#include "health_export.hpp"
 #include "session.hpp"
 #include "store.hpp"
 #include "supervisor.hpp"
@@ -168,6 +169,8 @@ private:
     Supervisor* sup_ = nullptr;
     bool sentryd_pending_ = false;
     std::string debug_log_;
+    // Health-monitor logs and utilization alerts (health_export.hpp); set by init().
+    std::optional<HealthMonitor> health_;
     std::optional<PendingRevert> revert_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
