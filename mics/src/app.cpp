@@ -166,8 +166,11 @@ void App::register_services(Supervisor& sup) {
              p.log() + "/sentry-sshd.log",
              p.run() + "/sentry-sshd.pid"});
     // net-snmp's master agent, with our config only (-C: never /etc/snmp).
+    // -I -smux: without it snmpd also listens for SMUX peers on TCP 199 on
+    // every address, a second, unneeded service (our subagent uses AgentX).
     sup.add({"snmp",
-             {"/usr/sbin/snmpd", "-f", "-Lo", "-C", "-c", p.snmp() + "/snmpd.conf", "-p", p.run() + "/snmpd.pid"},
+             {"/usr/sbin/snmpd", "-f", "-Lo", "-C", "-I", "-smux", "-c", p.snmp() + "/snmpd.conf", "-p",
+              p.run() + "/snmpd.pid"},
              {"SNMP_PERSISTENT_DIR=" + p.snmp() + "/persist", "MIBS="},
              p.log() + "/snmpd.log",
              p.run() + "/snmpd.pid",  // snmpd writes the same pid there itself (-p)

@@ -53,6 +53,10 @@ WAIT_SECS=10 wait_for grep -qx "tcp    $SSH_PORT" "$ports" || fail "SSH port $SS
 WAIT_SECS=10 wait_for grep -qx "tcp    $HTTPS_PORT" "$ports" || fail "device port $HTTPS_PORT missing: $(cat "$ports")"
 WAIT_SECS=10 wait_for grep -qx "udp    $SNMP_PORT" "$ports" || fail "SNMP port $SNMP_PORT missing: $(cat "$ports")"
 [ "$(sort "$ports" | uniq -d)" = "" ] || fail "a port listed twice: $(sort "$ports" | uniq -d)"
+# snmpd serves SNMP on UDP only: no SMUX listener on TCP 199 (or anywhere).
+snmpd_pid=$(cat "$TEST_STATE_DIR/run/snmpd.pid")
+tcp=$(ss -ltnpH | grep "pid=$snmpd_pid," || true)
+[ -z "$tcp" ] || fail "snmpd listens on TCP: $tcp"
 
 # hardware.log: the machine's figures.
 hw="$D/hardware.log"

@@ -49,7 +49,7 @@ sysName testbox
 CONF
 
 start_snmpd() {
-    SNMP_PERSISTENT_DIR="$S/snmp/persist" "$SNMPD" -f -Lo -C -c "$S/snmp/snmpd.conf" \
+    SNMP_PERSISTENT_DIR="$S/snmp/persist" "$SNMPD" -f -Lo -C -I -smux -c "$S/snmp/snmpd.conf" \
         -p "$S/run/snmpd.pid" >>"$S/log/snmpd.log" 2>&1 &
     SNMPD_PID=$!
 }
