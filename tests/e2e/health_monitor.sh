@@ -20,19 +20,7 @@ start_appliance
 # The collector's socket: every datagram becomes one line of $SYSLOG.
 SYSLOG="$WORK/syslog.txt"
 : >"$SYSLOG"
-python3 - "$TEST_STATE_DIR/run/log.sock" "$SYSLOG" <<'PY' &
-import os, socket, sys
-path, out = sys.argv[1], open(sys.argv[2], "a")
-try:
-    os.unlink(path)
-except FileNotFoundError:
-    pass
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(path)
-while True:
-    out.write(s.recv(65536).decode("utf-8", "replace") + "\n")
-    out.flush()
-PY
+python3 "$SENTRY_SRC/tests/e2e/fixtures/log_sink.py" "$TEST_STATE_DIR/run/log.sock" "$SYSLOG" &
 LISTENER_PID=$!
 WAIT_SECS=10 wait_for test -S "$TEST_STATE_DIR/run/log.sock" || fail "listener did not bind"
 # tagged TAG: the records of that syslog tag, as "<PRI> message".
