@@ -69,6 +69,16 @@ cpus = {d: cpu(d + ".pid") - c0[d] for d in c0}
 print("show sentry device-cache dump all | count        %9.1f s  (%s)" % (el, out.stdout.decode().strip()))
 print("  its CPU time: sentry-cli %.2f s, MICS %.2f s, sentryd %.2f s" %
       (ru.ru_utime + ru.ru_stime - cli_before, cpus["sentry-micsd"], cpus["sentryd"]))
-rss = subprocess.run(["ps", "-o", "rss=", "-C", "sentryd"], capture_output=True).stdout.decode().split()
-print("sentryd RSS with the devices loaded               %7.0f MiB" % (sum(int(x) for x in rss) / 1024))
+def rss_kib(pidfile):
+    """Resident set (VmRSS, KiB) of the daemon this run started, by its pid file:
+    other sentryd processes on the machine (other appliances, tests) are not ours."""
+    try:
+        pid = open(os.path.join(os.environ["SENTRY_STATE_DIR"], "run", pidfile)).read().split()[0]
+        for line in open("/proc/%s/status" % pid):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, IndexError, ValueError):
+        pass
+    return float("nan")
+print("sentryd RSS with the devices loaded               %7.0f MiB" % (rss_kib("sentryd.pid") / 1024))
 PY
