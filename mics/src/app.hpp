@@ -5,6 +5,7 @@
 #include "accounts.hpp"
 #include "config_model.hpp"
 #include "health_export.hpp"
+#include "rendered_service.hpp"
 #include "session.hpp"
 #include "store.hpp"
 #include "supervisor.hpp"
@@ -140,13 +141,13 @@ private:
     // control=false only writes the file (before the supervisor's first start,
     // which may adopt a chronyd left by an earlier MICS).
     void apply_ntp(bool control = true);
-    std::string chrony_conf_;  // last written, to restart chronyd only on a change
+    RenderedService ntp_{"ntp"};  // chrony.conf last written, to restart chronyd only on a change
     // rsyslog.conf -> the supervised rsyslogd (apply_syslog.cpp); like apply_ntp.
     void apply_syslog(bool control = true);
     // rsyslog's own check of the file a commit would write, when its
     // destinations changed: "" or why (the commit is then refused).
     std::string check_syslog(const Config& next, const std::vector<std::string>& changed) const;
-    std::string rsyslog_conf_;  // last written
+    RenderedService syslog_{"syslog"};  // rsyslog.conf last written
     // An adopted rsyslogd runs a file read before this boot: restart it (tick()).
     bool syslog_restart_ = false;
     // Installs (on) or removes our iptables chains; no-op without a link map.

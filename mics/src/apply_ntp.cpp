@@ -79,31 +79,16 @@ ChildSpec ntp_child(const mics::Paths& p, bool enabled) {
 
 #include "app.hpp"
 
-#include "mics/log.hpp"
-
 namespace micsd {
 
 void App::apply_ntp(bool control) {
-    std::string conf = chrony_conf(running_, ntp_dir(opt_.paths));
-    if (conf != chrony_conf_) {
-        if (std::string why = write_chrony_conf(conf, opt_.paths); !why.empty()) {
-            mics::log_error("ntp: " + why);
-            return;
-        }
-    }
-    bool changed = !chrony_conf_.empty() && conf != chrony_conf_;
-    chrony_conf_ = conf;
+    bool changed = false;
+    auto write = [&](const std::string& conf) { return write_chrony_conf(conf, opt_.paths); };
+    if (!ntp_.update(chrony_conf(running_, ntp_dir(opt_.paths)), write, &changed)) return;
     if (!sup_ || !control) return;
-    bool on = ntp_enabled(running_);
-    bool running = sup_->pid("ntp") != 0;
-    if (on != running) {
-        sup_->set_enabled("ntp", on, std::chrono::seconds(5));
-    } else if (on && changed) {
-        // chronyd has no reload of its server list: restart it (a few seconds
-        // of no time source, no effect on the clock itself).
-        sup_->stop("ntp", std::chrono::seconds(5));
-        sup_->start("ntp");
-    }
+    // chronyd has no reload of its server list: a changed one restarts it (a
+    // few seconds of no time source, no effect on the clock itself).
+    ntp_.control(*sup_, ntp_enabled(running_), changed);
 }
 
 }  // namespace micsd

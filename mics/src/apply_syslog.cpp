@@ -176,23 +176,17 @@ std::string App::check_syslog(const Config& next, const std::vector<std::string>
     bool touched = std::any_of(changed.begin(), changed.end(),
                                [](const std::string& p) { return p.rfind(syslog::kFamily, 0) == 0; });
     if (!touched || !syslog_enabled(next)) return {};
-    RsyslogOptions o = rsyslog_options(opt_.paths);
-    std::string conf = rsyslog_conf(next, o);
-    if (conf == rsyslog_conf_) return {};
-    if (std::string why = check_rsyslog_conf(conf, opt_.paths); !why.empty()) return "syslog: " + why;
+    std::string conf = rsyslog_conf(next, rsyslog_options(opt_.paths));
+    if (std::string why = syslog_.check(conf, [&](const std::string& c) { return check_rsyslog_conf(c, opt_.paths); });
+        !why.empty())
+        return "syslog: " + why;
     return {};
 }
 
 void App::apply_syslog(bool control) {
-    std::string conf = rsyslog_conf(running_, rsyslog_options(opt_.paths));
-    if (conf != rsyslog_conf_) {
-        if (std::string why = write_rsyslog_conf(conf, opt_.paths); !why.empty()) {
-            mics::log_error("syslog: " + why);
-            return;
-        }
-    }
-    bool changed = !rsyslog_conf_.empty() && conf != rsyslog_conf_;
-    rsyslog_conf_ = conf;
+    bool changed = false;
+    auto write = [&](const std::string& conf) { return write_rsyslog_conf(conf, opt_.paths); };
+    if (!syslog_.update(rsyslog_conf(running_, rsyslog_options(opt_.paths)), write, &changed)) return;
     bool on = syslog_enabled(running_);
     if (on && !rsyslogd_installed()) {
         // Said once per change, not per commit: the destinations stay configured.
@@ -202,17 +196,9 @@ void App::apply_syslog(bool control) {
         on = false;
     }
     if (!sup_ || !control) return;
-    bool running = sup_->pid("syslog") != 0;
-    if (on != running) {
-        sup_->set_enabled("syslog", on, std::chrono::seconds(5));
-    } else if (on && (changed || syslog_restart_)) {
-        // rsyslogd re-reads nothing on HUP (it only reopens files): a new
-        // destination list means a restart.
-        sup_->stop("syslog", std::chrono::seconds(5));
-        sup_->start("syslog");
-    } else {
-        return;
-    }
+    // rsyslogd re-reads nothing on HUP (it only reopens files): a new
+    // destination list, or a file read before this boot, means a restart.
+    if (syslog_.control(*sup_, on, changed || syslog_restart_) == RenderedService::Action::none) return;
     syslog_restart_ = false;
     // The commit's own audit record follows right after this: wait (briefly)
     // for the new rsyslogd's socket so it is not dropped for want of a reader.
