@@ -276,12 +276,13 @@ std::string App::write_snmpd_conf(bool* changed) {
     conf += "sysServices 72\n";
     if (!community.empty()) conf += "rocommunity " + community + " default\n";
     // Most commits do not touch it: no write, no fsync, no HUP then.
-    if (conf == snmpd_conf_) return {};
     // 0640: the community is a credential.
-    if (!write_file_atomic(p.snmp() + "/snmpd.conf", conf, 0640)) return "cannot write snmpd.conf";
-    snmpd_conf_ = conf;
-    if (changed) *changed = true;
-    return {};
+    return snmpd_.write(
+        conf,
+        [&](const std::string& c) {
+            return write_file_atomic(p.snmp() + "/snmpd.conf", c, 0640) ? std::string() : "cannot write snmpd.conf";
+        },
+        changed);
 }
 
 App::Offer App::offer_sentryd(const Config& c, std::int64_t version, std::string* reason) {

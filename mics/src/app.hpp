@@ -134,9 +134,9 @@ private:
     Offer offer_sentryd(const Config& c, std::int64_t version, std::string* reason);
     void restart_sentryd();
     // snmpd.conf from the running configuration, written only when its text
-    // changed (*changed set then). "" or why.
+    // changed (*changed set then; init() writes the first). "" or why.
     std::string write_snmpd_conf(bool* changed = nullptr);
-    std::string snmpd_conf_;  // last written
+    RenderedService snmpd_{"snmp"};  // snmpd.conf last written; snmpd reloads it on HUP
     // chrony.conf + `service ntp` -> the supervised chronyd (apply_ntp.cpp).
     // control=false only writes the file (before the supervisor's first start,
     // which may adopt a chronyd left by an earlier MICS).
