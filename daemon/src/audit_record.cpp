@@ -184,6 +184,10 @@ void render_audit_request(std::string& out, const AuditSubject& s, const Guid& u
                           std::int64_t now, const AuditRequest& r) {
     head(out, s, usecase, "REQUEST", true);
     stamp(out, entry, now);
+    if (!r.server_host.empty()) {  // where the guide's example has them
+        field(out, "serverHost", r.server_host);
+        number(out, "serverPort", r.server_port);
+    }
     field(out, "requestUrl", r.url);
     field(out, "httpMethod", r.method);
     if (!r.forwarded_for.empty()) field(out, "forwardedFor", r.forwarded_for);
@@ -203,7 +207,9 @@ void render_audit_response(std::string& out, const AuditSubject& s, const Guid& 
     if (!r.sentry_address.empty()) field(out, "sentryAddress", r.sentry_address);
     out.append(",\"httpStatus\":\"");
     append_int(out, r.status);
-    out.append("\"}");
+    out.push_back('"');
+    if (!r.result.empty()) field(out, "result", r.result);
+    out.push_back('}');
 }
 
 }  // namespace sentryd

@@ -48,6 +48,8 @@ struct AuditRequest {
     std::string_view method;
     std::string_view forwarded_for;  // the device's X-Forwarded-For, if any
     AuditAction action = AuditAction::none;
+    std::string_view server_host;    // the back end it was sent to (empty: none, the key is left out)
+    int server_port = 0;
 };
 
 struct AuditResponse {
@@ -57,6 +59,9 @@ struct AuditResponse {
     std::string_view sentry_host;  // our host name
     int sentry_port = 0;           // the port the device connected to
     std::string_view sentry_address;
+    // Why no response reached the device (e.g. "device closed"; status 0
+    // then); empty for a response that was sent, and the key is left out.
+    std::string_view result;
 };
 
 // Each appends one record (no newline) to `out`.

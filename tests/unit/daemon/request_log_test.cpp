@@ -71,6 +71,57 @@ TEST_CASE("audit REQUEST and RESPONSE records carry the spec fields, linked by u
     CHECK_FALSE(parse_record(out).contains("serverHost"));
 }
 
+TEST_CASE("a forwarded REQUEST names its back end where the guide's example does") {
+    AuditSubject s{"jdoe", "DEV1", "iPhone", "default", "10.1.2.3", 40000};
+    std::string out;
+    render_audit_request(out, s, next_guid(), next_guid(), 1510089818,
+                         {"/Microsoft-Server-ActiveSync", "POST", "", AuditAction::allow, "ex2013.example.com", 443});
+    json r = parse_record(out);
+    CHECK(r["serverHost"] == "ex2013.example.com");
+    CHECK(r["serverPort"] == 443);
+    // Key order of the example: ... entryId, serverHost, serverPort, requestUrl ...
+    auto at = [&](const char* k) { return out.find(std::string("\"") + k + "\":"); };
+    CHECK(at("entryId") < at("serverHost"));
+    CHECK(at("serverHost") < at("serverPort"));
+    CHECK(at("serverPort") < at("requestUrl"));
+
+    // Never sent to a back end (none reachable, the device left first): no server keys.
+    out.clear();
+    render_audit_request(out, s, next_guid(), next_guid(), 0, {"/Microsoft-Server-ActiveSync", "POST", "", AuditAction::allow});
+    CHECK_FALSE(parse_record(out).contains("serverHost"));
+    CHECK_FALSE(parse_record(out).contains("serverPort"));
+}
+
+TEST_CASE("a request the parser refused: BLOCK with what is known, then the status sent") {
+    AuditSubject s{"", "", "", "", "10.1.2.3", 40000};
+    std::string out;
+    render_audit_request(out, s, next_guid(), next_guid(), 0, {"", "", "", AuditAction::block});
+    json r = parse_record(out);
+    CHECK(r["action"] == "BLOCK");
+    CHECK(r["requestUrl"] == "");
+    CHECK(r["httpMethod"] == "");
+    CHECK(r["userId"] == "");
+    CHECK(r["clientHost"] == "/10.1.2.3");
+    CHECK_FALSE(r.contains("serviceName"));
+    out.clear();
+    render_audit_response(out, s, next_guid(), next_guid(), 0, {431, "", 0, "edge1", 4443, "127.0.0.1"});
+    json p = parse_record(out);
+    CHECK(p["httpStatus"] == "431");
+    CHECK_FALSE(p.contains("result"));
+}
+
+TEST_CASE("a RESPONSE that never reached the device: status 0 and why") {
+    AuditSubject s{"jdoe", "DEV1", "iPhone", "default", "10.1.2.3", 40000};
+    std::string out;
+    render_audit_response(out, s, next_guid(), next_guid(), 0, {0, "", 0, "edge1", 4443, "127.0.0.1", "device closed"});
+    json p = parse_record(out);
+    CHECK(p["httpStatus"] == "0");
+    CHECK(p["result"] == "device closed");
+    CHECK_FALSE(p.contains("serverHost"));
+    CHECK(out.back() == '}');
+    CHECK(out.find("\"httpStatus\":\"0\",\"result\":\"device closed\"}") != std::string::npos);
+}
+
 TEST_CASE("hostile device ids and users cannot break the record") {
     std::string evil_user = "eve\",\"action\":\"ALLOW";
     std::string evil_dev = std::string("dev\\\n\r\t\x01\x7f") + "\xff\xc3(" + "\xe2\x82\xac";  // bad UTF-8 + a valid €
