@@ -167,7 +167,10 @@ void Forward::send() {
     } else {
         render_backend_request(out_, in_.req, target, server_->host_field, in_.client_ip);
     }
-    if (in_.log) log_server_request(*in_.log, target_name(), out_);
+    if (in_.log) {
+        if (const BackendTarget* t = this->target()) log_request_forwarded(*in_.log, in_.req, t->host, t->port);
+        log_server_request(*in_.log, target_name(), out_);
+    }
     conn_->expires_after(in_.config->timeouts.socket);
     write_backend();
 }
@@ -534,6 +537,9 @@ void Forward::finish(ForwardResult r) {
     // The request is over: a connection still held is not going back to the pool.
     drop_conn();
     if (const BackendTarget* t = target()) r.server_host = t->host, r.server_port = t->port;
+    // Never sent (no server reachable, the device left during the connect):
+    // the REQUEST record still goes out, before the RESPONSE, without a server.
+    if (in_.log) log_request_forwarded(*in_.log, in_.req, {}, 0);
     r.tally = tally_;
     auto done = std::move(done_);
     done_ = nullptr;

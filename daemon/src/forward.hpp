@@ -58,7 +58,9 @@ struct ForwardRequest {
     bool long_poll = false;
     bool ping = false;
     bool device_keep_alive = true;
-    const struct RequestLog* log = nullptr;  // set when the request is debug-logged (request_log.hpp)
+    // Set when the request is debug-logged or its audit REQUEST record is
+    // owed (request_log.hpp); the session that owns it outlives the forward.
+    struct RequestLog* log = nullptr;
 };
 
 class Forward : public std::enable_shared_from_this<Forward> {

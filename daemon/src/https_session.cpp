@@ -432,7 +432,7 @@ void HttpsSession::forward(const Decision& d) {
         if (!ec) client_ip_ = peer.address().to_string();
     }
     fr.client_ip = client_ip_;
-    if (log_ && log_->debug) fr.log = log_.get();
+    if (log_ && (log_->debug || log_->request_owed)) fr.log = log_.get();
     state_ = State::forwarding;
     // The back end sets the pace now (a Ping may be held for many minutes);
     // Forward puts a deadline on every device write itself.

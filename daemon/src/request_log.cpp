@@ -111,6 +111,7 @@ void log_request_decided(std::unique_ptr<RequestLog>& log, const ProxyConfig& c,
     else
         l.service.clear();
     l.audit = c.logging.audit;
+    l.request_owed = false;
     l.debug = false;
     if (debug_log_on()) {
         const auto& s = debug_log_settings();
@@ -120,10 +121,16 @@ void log_request_decided(std::unique_ptr<RequestLog>& log, const ProxyConfig& c,
     }
     if (l.audit) {
         l.usecase = next_guid();
-        std::string& out = scratch();
-        render_audit_request(out, subject(l), l.usecase, next_guid(), std::time(nullptr),
-                             {path_of(req.target()), req.method_string(), req["X-Forwarded-For"], action});
-        send_audit(out);
+        if (action == AuditAction::allow) {
+            // Forwarded: written by the forward once a back end has it.
+            l.request_owed = true;
+            l.decided_at = std::time(nullptr);
+        } else {
+            std::string& out = scratch();
+            render_audit_request(out, subject(l), l.usecase, next_guid(), std::time(nullptr),
+                                 {path_of(req.target()), req.method_string(), req["X-Forwarded-For"], action});
+            send_audit(out);
+        }
     }
     if (l.debug && l.device_side()) {
         std::string& out = scratch();
@@ -140,6 +147,17 @@ void log_request_decided(std::unique_ptr<RequestLog>& log, const ProxyConfig& c,
         }
         debug_log_write(out);
     }
+}
+
+void log_request_forwarded(RequestLog& l, const http::request<http::string_body>& req, std::string_view server_host,
+                           int server_port) {
+    if (!l.request_owed) return;
+    l.request_owed = false;
+    std::string& out = scratch();
+    render_audit_request(out, subject(l), l.usecase, next_guid(), l.decided_at,
+                         {path_of(req.target()), req.method_string(), req["X-Forwarded-For"], AuditAction::allow,
+                          server_host, server_port});
+    send_audit(out);
 }
 
 void log_request_answered(RequestLog& l, const ProxyConfig& c, unsigned status, std::string_view server_host,

@@ -31,7 +31,12 @@ struct RequestLog {
     int local_port = 0;
     std::uint64_t conn = 0;  // connection number (debug lines)
     std::uint64_t seq = 0;   // request number on the connection
-    bool audit = false;      // a REQUEST record went out, its RESPONSE is owed
+    bool audit = false;      // a REQUEST record went out (or is owed), its RESPONSE is owed
+    // A forwarded request's REQUEST record waits for its back end (the
+    // guide's REQUEST carries serverHost/serverPort): the forward writes it
+    // when it sends the request, or when it ends without having sent it.
+    bool request_owed = false;
+    std::int64_t decided_at = 0;  // publishTime of an owed REQUEST
     bool debug = false;      // this request passes the debug-log filters
     LogSide side = LogSide::both;
     int verbosity = 1;
@@ -43,10 +48,18 @@ inline bool request_logging(const ProxyConfig& c) { return c.logging.audit || de
 
 // The request is decided: `action` ALLOW (forwarded), BLOCK (the device
 // gate answered) or NONE (answered locally: not ActiveSync, no service...).
+// For ALLOW the REQUEST record is only owed (request_owed), see
+// log_request_forwarded.
 void log_request_decided(std::unique_ptr<RequestLog>& log, const ProxyConfig& c,
                          const boost::asio::ip::tcp::socket& socket,
                          const boost::beast::http::request<boost::beast::http::string_body>& req, const Decision& d,
                          AuditAction action);
+
+// The owed REQUEST record of a forwarded request (no-op when none is
+// owed): server_host is the back end it was sent to, empty when it never
+// was (no server reachable, the device left during the connect).
+void log_request_forwarded(RequestLog& log, const boost::beast::http::request<boost::beast::http::string_body>& req,
+                           std::string_view server_host, int server_port);
 
 // The status the device got; server_host empty when sentryd answered
 // itself, then `local` is the whole response text (for the debug log).
