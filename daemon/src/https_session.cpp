@@ -452,14 +452,23 @@ void HttpsSession::forward(const Decision& d) {
 
 void HttpsSession::on_forwarded(const ForwardResult& r) {
     forward_.reset();
-    if (state_ == State::closed) return;
+    if (state_ == State::closed) {
+        // abort(): sentryd is stopping and the drain deadline passed.
+        if (log_ && (log_->audit || log_->debug) && config_) {
+            if (r.responded && r.status)
+                log_request_answered(*log_, *config_, r.status, r.server_host, r.server_port, {});
+            else
+                log_request_unanswered(*log_, *config_, "sentry stopped");
+        }
+        return;
+    }
     if (counting_ && shared_.devices) shared_.devices->record(req_device_, r.tally);
     if (r.responded) device_done(r.status, r.tally.d_bytes_sent, true);
     if (log_ && (log_->audit || log_->debug)) {
         if (r.responded)
             log_request_answered(*log_, *config_, r.status, r.server_host, r.server_port, {});
         else if (!r.device_ok)
-            log_->audit = log_->debug = false;  // the device left before an answer: no RESPONSE
+            log_request_unanswered(*log_, *config_, "device closed");  // it left before an answer
     }
     if (!r.device_ok) {
         // Half a response went out (or the device went away): nothing more to say.

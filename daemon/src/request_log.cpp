@@ -160,6 +160,23 @@ void log_request_forwarded(RequestLog& l, const http::request<http::string_body>
     send_audit(out);
 }
 
+void log_request_unanswered(RequestLog& l, const ProxyConfig& c, std::string_view result) {
+    if (l.audit) {
+        l.audit = false;
+        std::string& out = scratch();
+        render_audit_response(out, subject(l), l.usecase, next_guid(), std::time(nullptr),
+                              {0, {}, 0, c.hostname, l.local_port, l.local_ip, result});
+        send_audit(out);
+    }
+    if (l.debug && l.device_side()) {
+        std::string& out = scratch();
+        line_head(out, l);
+        out.append("sentry -> device: no response (").append(result).append(")\n");
+        debug_log_write(out);
+    }
+    l.debug = false;
+}
+
 void log_request_answered(RequestLog& l, const ProxyConfig& c, unsigned status, std::string_view server_host,
                           int server_port, std::string_view local) {
     if (l.audit) {

@@ -61,6 +61,10 @@ void log_request_decided(std::unique_ptr<RequestLog>& log, const ProxyConfig& c,
 void log_request_forwarded(RequestLog& log, const boost::beast::http::request<boost::beast::http::string_body>& req,
                            std::string_view server_host, int server_port);
 
+// No response reached the device: a RESPONSE record with httpStatus "0"
+// and `result` saying why ("device closed", "sentry stopped").
+void log_request_unanswered(RequestLog& log, const ProxyConfig& c, std::string_view result);
+
 // The status the device got; server_host empty when sentryd answered
 // itself, then `local` is the whole response text (for the debug log).
 void log_request_answered(RequestLog& log, const ProxyConfig& c, unsigned status, std::string_view server_host,
