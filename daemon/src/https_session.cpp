@@ -233,12 +233,19 @@ void HttpsSession::on_read_error(error_code ec) {
     // error category with real syntax errors but are the peer going away.
     if (ec == http::error::end_of_stream) return do_close();
     if (ec == http::error::partial_message) return;
-    if (ec == http::error::header_limit)
+    if (ec == http::error::header_limit) {
+        note_refused();
         return respond(431, "request header too large\n", 0, false, 11, false);
-    if (ec == http::error::body_limit) return respond(413, "request body too large\n", 0, false, 11, false);
+    }
+    if (ec == http::error::body_limit) {
+        note_refused();
+        return respond(413, "request body too large\n", 0, false, 11, false);
+    }
     if (ec == net::error::operation_aborted) return do_close();  // drain
-    if (ec.category() == http::make_error_code(http::error::bad_target).category())
+    if (ec.category() == http::make_error_code(http::error::bad_target).category()) {
+        note_refused();
         return respond(400, "bad request\n", 0, false, 11, false);
+    }
     // A request begun and not finished in time is a command timeout; no
     // request at all on the (kept-alive) connection, a connection timeout.
     if (ec == beast::error::timeout)
@@ -326,6 +333,16 @@ bool HttpsSession::admit_device(const Decision& d) {
 
 void HttpsSession::note_decided(const Decision& d, AuditAction action) {
     if (request_logging(*config_)) log_request_decided(log_, *config_, stream_.socket(), parser_->get(), d, action);
+}
+
+void HttpsSession::note_refused() {
+    const ProxyConfig& c = config_ ? *config_ : *shared_.config.current();
+    if (!request_logging(c)) return;
+    // Empty until the parser has read the request line (it reads it
+    // before the header fields, so a 431 usually has it).
+    std::string_view method, target;
+    if (parser_) method = parser_->get().method_string(), target = parser_->get().target();
+    log_request_refused(log_, c, stream_.socket(), method, target);
 }
 
 void HttpsSession::device_done(unsigned status, std::uint64_t bytes, bool forwarded) {

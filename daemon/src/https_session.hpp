@@ -63,6 +63,8 @@ private:
     void device_done(unsigned status, std::uint64_t bytes, bool forwarded);
     // Audit record / debug log of the decided request (request_log.hpp).
     void note_decided(const struct Decision& d, AuditAction action);
+    // The same for a message the HTTP parser refused (431, 413, 400).
+    void note_refused();
     // Connection-level events, counted for the device the connection serves.
     void device_event(Dc c);
     void device_error(error_code ec);

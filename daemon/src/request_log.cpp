@@ -81,10 +81,7 @@ AuditSubject subject(const RequestLog& l) {
     return {l.user, l.device_id, l.device_type, l.service, l.client_ip, l.client_port};
 }
 
-}  // namespace
-
-void log_request_decided(std::unique_ptr<RequestLog>& log, const ProxyConfig& c, const boost::asio::ip::tcp::socket& socket,
-                         const http::request<http::string_body>& req, const Decision& d, AuditAction action) {
+RequestLog& connection_log(std::unique_ptr<RequestLog>& log, const boost::asio::ip::tcp::socket& socket) {
     if (!log) {
         // Once per connection: the endpoints cost a system call each.
         log = std::make_unique<RequestLog>();
@@ -95,8 +92,15 @@ void log_request_decided(std::unique_ptr<RequestLog>& log, const ProxyConfig& c,
         auto local = socket.local_endpoint(ec);
         if (!ec) log->local_ip = local.address().to_string(), log->local_port = local.port();
     }
-    RequestLog& l = *log;
-    ++l.seq;
+    ++log->seq;
+    return *log;
+}
+
+}  // namespace
+
+void log_request_decided(std::unique_ptr<RequestLog>& log, const ProxyConfig& c, const boost::asio::ip::tcp::socket& socket,
+                         const http::request<http::string_body>& req, const Decision& d, AuditAction action) {
+    RequestLog& l = connection_log(log, socket);
     if (d.eas) {
         l.user.assign(d.eas->user);
         l.device_id.assign(d.eas->device_id);
@@ -158,6 +162,41 @@ void log_request_forwarded(RequestLog& l, const http::request<http::string_body>
                          {path_of(req.target()), req.method_string(), req["X-Forwarded-For"], AuditAction::allow,
                           server_host, server_port});
     send_audit(out);
+}
+
+void log_request_refused(std::unique_ptr<RequestLog>& log, const ProxyConfig& c,
+                         const boost::asio::ip::tcp::socket& socket, std::string_view method,
+                         std::string_view target) {
+    RequestLog& l = connection_log(log, socket);
+    // Nothing of the query was looked at: no user, device or service.
+    l.user.clear();
+    l.device_id.clear();
+    l.device_type.clear();
+    l.service.clear();
+    l.audit = c.logging.audit;
+    l.request_owed = false;
+    l.debug = false;
+    if (debug_log_on()) {
+        const auto& s = debug_log_settings();
+        l.debug = debug_filter_match(s, {l.device_id, l.client_ip, l.user, l.service});
+        l.side = s.side;
+        l.verbosity = s.verbosity;
+    }
+    if (l.audit) {
+        l.usecase = next_guid();
+        std::string& out = scratch();
+        render_audit_request(out, subject(l), l.usecase, next_guid(), std::time(nullptr),
+                             {path_of(target), method, {}, AuditAction::block});
+        send_audit(out);
+    }
+    if (l.debug && l.device_side()) {
+        std::string& out = scratch();
+        line_head(out, l);
+        out.append("device -> sentry (BLOCK): refused by the HTTP parser");
+        if (!method.empty()) out.append(": ").append(method).append(" ").append(target);
+        out.push_back('\n');
+        debug_log_write(out);
+    }
 }
 
 void log_request_unanswered(RequestLog& l, const ProxyConfig& c, std::string_view result) {

@@ -61,6 +61,13 @@ void log_request_decided(std::unique_ptr<RequestLog>& log, const ProxyConfig& c,
 void log_request_forwarded(RequestLog& log, const boost::beast::http::request<boost::beast::http::string_body>& req,
                            std::string_view server_host, int server_port);
 
+// The parser refused the message (431, 413, 400): a REQUEST record, action
+// BLOCK, with what the parser got (method and target, empty if it did not
+// get that far). The RESPONSE follows from log_request_answered.
+void log_request_refused(std::unique_ptr<RequestLog>& log, const ProxyConfig& c,
+                         const boost::asio::ip::tcp::socket& socket, std::string_view method,
+                         std::string_view target);
+
 // No response reached the device: a RESPONSE record with httpStatus "0"
 // and `result` saying why ("device closed", "sentry stopped").
 void log_request_unanswered(RequestLog& log, const ProxyConfig& c, std::string_view result);
