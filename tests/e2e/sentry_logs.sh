@@ -88,6 +88,8 @@ check "$req" 'r["requestUrl"] == "/Microsoft-Server-ActiveSync" and r["httpMetho
 check "$req" 'r["usecaseId"].startswith("U-") and r["entryId"].startswith("E-")'
 check "$req" '__import__("re").match(r"^\d\d/\d\d/\d{4} \d{1,2}:\d\d:\d\d$", r["publishTime"])'
 check "$res" 'r["httpStatus"] == "200" and r["serverHost"] == "127.0.0.1" and r["serverPort"] == '"$B1"
+check "$req" 'r["serverHost"] == "127.0.0.1" and r["serverPort"] == '"$B1"  # as in the guide's REQUEST example
+check "$res" '"result" not in r'
 check "$res" 'r["sentryHost"] == "edge7" and r["sentryPort"] == '"$HTTPS_PORT"' and r["sentryAddress"] == "127.0.0.1"'
 python3 -c 'import json,sys; a,b=json.loads(sys.argv[1]),json.loads(sys.argv[2]); sys.exit(0 if a["usecaseId"]==b["usecaseId"] and a["entryId"]!=b["entryId"] else 1)' "$req" "$res" ||
     fail "REQUEST and RESPONSE not linked: $req / $res"
@@ -97,13 +99,89 @@ grep -q 'S3cret-Pw\|YWxpY2U6UzNjcmV0LVB3\|Authorization' "$SYSLOG" && fail "a cr
 # 2. A blocked device: BLOCK, then 403, answered by sentryd.
 [ "$(eas Sync EVIL1 mallory)" = 403 ] || fail "mallory not blocked"
 WAIT_SECS=5 wait_for bash -c "[ \$(grep -c '\"userId\":\"mallory\"' '$SYSLOG') -ge 2 ]" || fail "no records for mallory"
-check "$(records SENTRY_AUDIT 'r["userId"] == "mallory" and r["entryType"] == "REQUEST"')" 'r["action"] == "BLOCK"'
+check "$(records SENTRY_AUDIT 'r["userId"] == "mallory" and r["entryType"] == "REQUEST"')" 'r["action"] == "BLOCK" and "serverHost" not in r'
 check "$(records SENTRY_AUDIT 'r["userId"] == "mallory" and r["entryType"] == "RESPONSE"')" 'r["httpStatus"] == "403" and "serverHost" not in r'
 # A request that is not ActiveSync: action NONE, its 404.
 curl -sk -o /dev/null "https://127.0.0.1:$HTTPS_PORT/nothing-here"
 WAIT_SECS=5 wait_for bash -c "grep -q '\"requestUrl\":\"/nothing-here\"' '$SYSLOG'" || fail "no record for a 404"
 check "$(records SENTRY_AUDIT 'r.get("requestUrl") == "/nothing-here"')" 'r["action"] == "NONE"'
 check "$(records SENTRY_AUDIT 'r["entryType"] == "RESPONSE" and r["httpStatus"] == "404"')" 'r["userId"] == ""'
+
+# pair COND WHAT: the one RESPONSE matching COND and its REQUEST (same
+# usecaseId, exactly two records) into $req / $res.
+pair() {
+    local i
+    for i in $(seq 50); do
+        [ -n "$(records SENTRY_AUDIT "$1")" ] && break
+        sleep 0.1
+    done
+    sleep 0.3
+    res=$(records SENTRY_AUDIT "$1")
+    [ -n "$res" ] || fail "no RESPONSE for $2: $(records SENTRY_AUDIT)"
+    [ "$(wc -l <<<"$res")" = 1 ] || fail "not one RESPONSE for $2: $res"
+    local uc
+    uc=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["usecaseId"])' "$res")
+    [ "$(count SENTRY_AUDIT "r['usecaseId'] == '$uc'")" = 2 ] ||
+        fail "not two records for $2: $(records SENTRY_AUDIT "r['usecaseId'] == '$uc'")"
+    req=$(records SENTRY_AUDIT "r['usecaseId'] == '$uc' and r['entryType'] == 'REQUEST'")
+    [ -n "$req" ] || fail "no REQUEST for $2"
+}
+# raw TEXT: sends TEXT over TLS, prints the response's status code ("none"
+# if there was none: the caller's check then says what failed).
+raw() {
+    python3 - "$HTTPS_PORT" "$1" <<'PY2'
+import socket, ssl, sys
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+data = b""
+try:
+    with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10) as s:
+        with ctx.wrap_socket(s) as t:
+            t.sendall(sys.argv[2].encode())
+            while b"\r\n" not in data:
+                chunk = t.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+except OSError as e:
+    print("raw:", e, file=sys.stderr)
+print(data.split(b" ")[1].decode() if data.startswith(b"HTTP/") else "none")
+PY2
+}
+
+# 2b. Messages the HTTP parser refuses: REQUEST (BLOCK, what the parser got) + RESPONSE (the status sent).
+pad=$(head -c 9000 /dev/zero | tr '\0' a)
+st=$(curl -sk -o /dev/null -w '%{http_code}' -H "X-Pad: $pad" "$URL?Cmd=Sync&User=huge&DeviceId=HUGE1&Secret=Q5ecret431" || true)
+[ "$st" = 431 ] || fail "an oversized header block got $st, not 431"
+pair 'r["entryType"] == "RESPONSE" and r["httpStatus"] == "431"' "a 431"
+check "$req" 'r["action"] == "BLOCK" and r["requestUrl"] == "/Microsoft-Server-ActiveSync" and r["httpMethod"] == "GET"'
+check "$req" 'r["userId"] == "" and r["deviceId"] == "" and "serviceName" not in r'
+check "$req" 'r["clientHost"] == "/127.0.0.1" and isinstance(r["clientPort"], int) and "serverHost" not in r'
+check "$res" 'r["sentryHost"] == "edge7" and "serverHost" not in r and "result" not in r'
+
+# A header field without a colon: 400; the request line was read, its query is not logged.
+st=$(raw $'POST /Microsoft-Server-ActiveSync?Cmd=Sync&User=broken&DeviceId=BRK1&Secret=Q5ecret400 HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n')
+[ "$st" = 400 ] || fail "a malformed header got $st, not 400"
+pair 'r["entryType"] == "RESPONSE" and r["httpStatus"] == "400"' "a 400"
+check "$req" 'r["action"] == "BLOCK" and r["requestUrl"] == "/Microsoft-Server-ActiveSync" and r["httpMethod"] == "POST"'
+
+# A body over the limit (1 MiB): 413 as soon as the Content-Length is read,
+# method and path known. (No body is sent: sentryd closes after the 413, and
+# unread bytes would make the close a reset that can overtake the answer.)
+st=$(raw $'POST /Microsoft-Server-ActiveSync?Cmd=Sync&User=fat&DeviceId=FAT1&Secret=Q5ecret413 HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n')
+[ "$st" = 413 ] || fail "an oversized body got $st, not 413"
+pair 'r["entryType"] == "RESPONSE" and r["httpStatus"] == "413"' "a 413"
+check "$req" 'r["action"] == "BLOCK" and r["requestUrl"] == "/Microsoft-Server-ActiveSync" and r["httpMethod"] == "POST"'
+grep -q 'Q5ecret' "$SYSLOG" && fail "a query string reached the audit log: $(grep Q5ecret "$SYSLOG")"
+
+# 2c. The device leaves before the back end answers (the fixture never answers
+# DeviceId=silent): REQUEST with the back end, RESPONSE status 0, "device closed".
+st=$(eas Sync silent quitter --max-time 1 || true)
+[ "$st" = 000 ] || fail "the silent back end answered: $st"
+pair 'r["entryType"] == "RESPONSE" and r["userId"] == "quitter"' "a device that left"
+check "$res" 'r["httpStatus"] == "0" and r["result"] == "device closed" and "serverHost" not in r'
+check "$req" 'r["action"] == "ALLOW" and r["serverHost"] == "127.0.0.1" and r["serverPort"] == '"$B1"
 
 # 3. `no sentry audit`: no more records.
 conf <<<'no sentry audit' >/dev/null
