@@ -96,6 +96,21 @@ RequestLog& connection_log(std::unique_ptr<RequestLog>& log, const boost::asio::
     return *log;
 }
 
+// The part of a request's context every record path sets the same way:
+// audit on or off, and whether the debug log's filters take this request
+// (after the subject fields are filled).
+void start_request(RequestLog& l, const ProxyConfig& c) {
+    l.audit = c.logging.audit;
+    l.request_owed = false;
+    l.debug = false;
+    if (debug_log_on()) {
+        const auto& s = debug_log_settings();
+        l.debug = debug_filter_match(s, {l.device_id, l.client_ip, l.user, l.service});
+        l.side = s.side;
+        l.verbosity = s.verbosity;
+    }
+}
+
 }  // namespace
 
 void log_request_decided(std::unique_ptr<RequestLog>& log, const ProxyConfig& c, const boost::asio::ip::tcp::socket& socket,
@@ -114,15 +129,7 @@ void log_request_decided(std::unique_ptr<RequestLog>& log, const ProxyConfig& c,
         l.service.assign(d.service->name);
     else
         l.service.clear();
-    l.audit = c.logging.audit;
-    l.request_owed = false;
-    l.debug = false;
-    if (debug_log_on()) {
-        const auto& s = debug_log_settings();
-        l.debug = debug_filter_match(s, {l.device_id, l.client_ip, l.user, l.service});
-        l.side = s.side;
-        l.verbosity = s.verbosity;
-    }
+    start_request(l, c);
     if (l.audit) {
         l.usecase = next_guid();
         if (action == AuditAction::allow) {
@@ -173,15 +180,7 @@ void log_request_refused(std::unique_ptr<RequestLog>& log, const ProxyConfig& c,
     l.device_id.clear();
     l.device_type.clear();
     l.service.clear();
-    l.audit = c.logging.audit;
-    l.request_owed = false;
-    l.debug = false;
-    if (debug_log_on()) {
-        const auto& s = debug_log_settings();
-        l.debug = debug_filter_match(s, {l.device_id, l.client_ip, l.user, l.service});
-        l.side = s.side;
-        l.verbosity = s.verbosity;
-    }
+    start_request(l, c);
     if (l.audit) {
         l.usecase = next_guid();
         std::string& out = scratch();
