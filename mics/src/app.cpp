@@ -329,7 +329,7 @@ void App::apply_all() {
     bool snmpd_changed = false;
     if (std::string why = write_snmpd_conf(&snmpd_changed); !why.empty()) mics::log_error(why);
     if (sup_ && snmpd_changed) {
-        if (pid_t p = sup_->pid("snmp")) ::kill(p, SIGHUP);  // snmpd re-reads its config on HUP
+        sup_->signal("snmp", SIGHUP);  // snmpd re-reads its config on HUP; pidfd when adopted
     }
     apply_ntp();
     apply_syslog();
