@@ -1,5 +1,9 @@
 # Shared helpers for end-to-end shell tests. Source it: . "$(dirname "$0")/lib.sh"
 set -euo pipefail
+# set -e ends a test at the first command that fails outside a condition
+# (e.g. `st=$(curl ...)` when curl cannot connect). Say where, so a run
+# never ends without a FAIL line. Quiet where a test has set +e on purpose.
+trap '_e2e_rc=$?; [[ $- != *e* ]] || echo "FAIL: exit $_e2e_rc at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND" >&2' ERR
 : "${SENTRY_BUILD:?SENTRY_BUILD must point at the build dir}"
 
 # A free TCP (or UDP with "udp") port on 127.0.0.1, chosen by the kernel.
