@@ -255,7 +255,9 @@ void App::on_service_started(const std::string& name) {
 
 void App::tick() {
     if (sentryd_pending_ && push_sentryd()) sentryd_pending_ = false;
-    if (health_) health_->tick(std::get<bool>(get(running_, "sentry.health_monitor")), sup_ ? sup_->pid("sentryd") : 0);
+    // Every loop turn (each request too): the config lookup only when due.
+    if (health_ && health_->due())
+        health_->tick(std::get<bool>(get(running_, "sentry.health_monitor")), sup_ ? sup_->pid("sentryd") : 0);
     if (syslog_restart_) apply_syslog();
     check_revert(std::int64_t(std::time(nullptr)));
 }

@@ -327,27 +327,36 @@ std::vector<std::string> utilization_alerts(const Utilization& u, const AlertThr
 HealthMonitor::HealthMonitor(std::string dir, std::chrono::seconds interval, std::chrono::seconds alert_interval)
     : dir_(std::move(dir)), interval_(interval), alert_interval_(alert_interval) {}
 
+bool HealthMonitor::due() const {
+    if (!started_) return true;
+    auto now = clock::now();
+    return now - last_export_ >= interval_ || now - last_alert_ >= alert_interval_;
+}
+
 void HealthMonitor::tick(bool enabled, pid_t sentryd_pid) {
     auto now = clock::now();
+    bool export_due = now - last_export_ >= interval_, alert_due = now - last_alert_ >= alert_interval_;
+    if (started_ && !export_due && !alert_due) return;
+    // One look at /proc serves whichever is due (every 30 minutes, both).
+    ProcSample s = sample_proc();
     if (!started_) {
         started_ = true;
-        export_base_ = alert_base_ = sample_proc();
+        export_base_ = alert_base_ = std::move(s);
         last_export_ = last_alert_ = now;
         alert_base_pid_ = sentryd_pid;
         alert_base_sentryd_s_ = sentryd_pid > 0 ? process_cpu_s(sentryd_pid) : -1;
         return;
     }
-    if (now - last_export_ >= interval_) {
-        ProcSample s = sample_proc();
+    if (alert_due) {
+        check_alerts(s, sentryd_pid, std::chrono::duration<double>(now - last_alert_).count());
+        last_alert_ = now;
+    }
+    if (export_due) {
         // The base moves on while the switch is off, so the first export after
         // `sentry health-monitor` covers one interval, not the time since boot.
         if (enabled) export_logs(s, std::chrono::duration<double>(now - last_export_).count());
         export_base_ = std::move(s);
         last_export_ = now;
-    }
-    if (now - last_alert_ >= alert_interval_) {
-        check_alerts(sample_proc(), sentryd_pid, std::chrono::duration<double>(now - last_alert_).count());
-        last_alert_ = now;
     }
 }
 
@@ -385,7 +394,7 @@ void HealthMonitor::export_logs(const ProcSample& now, double seconds) {
 void HealthMonitor::check_alerts(const ProcSample& now, pid_t sentryd_pid, double seconds) {
     Utilization u;
     u.cpu_pct = cpu_busy_pct(alert_base_, now);
-    u.memory_pct = now.mem_total_kb ? pct(now.mem_total_kb - std::min(now.mem_avail_kb, now.mem_total_kb), now.mem_total_kb) : 0;
+    u.memory_pct = pct(now.mem_total_kb - std::min(now.mem_avail_kb, now.mem_total_kb), now.mem_total_kb);
     // sentryd runs one event loop: its busy share is its CPU share (what
     // `show sentry utilization` calls Thread Pool Utilization). Only when the
     // same sentryd ran through the whole interval.

@@ -92,9 +92,12 @@ public:
     // `dir`: where the four logs go (created when first needed).
     HealthMonitor(std::string dir, std::chrono::seconds interval, std::chrono::seconds alert_interval);
 
-    // Called often (every MICS loop turn); does work only when an interval
-    // is due. `enabled`: `sentry health-monitor`. `sentryd_pid`: 0 when
-    // sentryd is not running (no thread-pool figure then).
+    // Whether tick() has work: a clock read, cheap enough for every MICS
+    // loop turn, so the caller looks up its arguments only then.
+    bool due() const;
+    // Exports and/or checks what is due (nothing when nothing is).
+    // `enabled`: `sentry health-monitor`. `sentryd_pid`: 0 when sentryd is
+    // not running (no thread-pool figure then).
     void tick(bool enabled, pid_t sentryd_pid);
 
 private:
