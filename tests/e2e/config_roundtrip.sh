@@ -8,8 +8,6 @@
 SAVED=$(mktemp -d /tmp/sentry-rt.XXXXXX)
 trap 'cleanup_appliance; rm -rf "$SAVED"' EXIT
 
-cli() { SENTRY_STATE_DIR="$TEST_STATE_DIR" timeout 60 "$SENTRY_BUILD/cli/sentry-cli" "$@"; }
-priv() { { printf 'enable\n%s\n' "$ENABLE_PW"; cat; } | cli "$@"; }
 running() { cli -c 'show running-config'; }
 # At privilege 15 (hashes shown); the script transcript's prompt lines dropped.
 running15() {

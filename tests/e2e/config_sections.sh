@@ -11,7 +11,6 @@ SAVED=$(mktemp -d /tmp/sentry-sections.XXXXXX)
 trap 'cleanup_appliance; rm -rf "$SAVED"' EXIT
 
 cli() { SENTRY_STATE_DIR="$TEST_STATE_DIR" timeout 120 "$SENTRY_BUILD/cli/sentry-cli" "$@"; }
-priv() { { printf 'enable\n%s\n' "$ENABLE_PW"; cat; } | cli "$@"; }
 # Level 15 sees every line in replayable form (user hashes, not ***).
 running15() { printf 'enable\n%s\nshow running-config %s\n' "$ENABLE_PW" "${1:-}" | cli | sed '1,/^[^ ]*#show running-config/d'; }
 sections() { sed -n '/^interface /,/^  end$/p'; }

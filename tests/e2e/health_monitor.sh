@@ -11,8 +11,6 @@ WORK=$(mktemp -d /tmp/sentry-health.XXXXXX)
 LISTENER_PID=""
 trap '[ -z "$LISTENER_PID" ] || kill "$LISTENER_PID" 2>/dev/null || true; cleanup_appliance; rm -rf "$WORK"' EXIT
 
-cli() { SENTRY_STATE_DIR="$TEST_STATE_DIR" timeout 60 "$SENTRY_BUILD/cli/sentry-cli" "$@"; }
-conf() { { printf 'enable\n%s\nconfigure terminal\n' "$ENABLE_PW"; cat; echo end; } | cli; }
 
 export SENTRY_HEALTH_INTERVAL=1
 start_appliance

@@ -10,9 +10,6 @@ trap cleanup_appliance EXIT
 
 start_appliance
 
-cli() { SENTRY_STATE_DIR="$TEST_STATE_DIR" timeout 60 "$SENTRY_BUILD/cli/sentry-cli" "$@"; }
-# priv: the script on stdin, after enable, in one console session.
-priv() { { printf 'enable\n%s\n' "$ENABLE_PW"; cat; } | cli "$@"; }
 # pjson 'show ...' EXPR : a Python expression over the command's | json data (d).
 pjson() {
     printf '%s | json\n' "$1" | priv | python3 -c '

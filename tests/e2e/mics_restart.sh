@@ -19,8 +19,6 @@ cleanup() {
 trap cleanup EXIT
 
 mics() { python3 "$CLIENT" "$SOCK" "$@"; }
-cli() { SENTRY_STATE_DIR="$TEST_STATE_DIR" timeout 60 "$SENTRY_BUILD/cli/sentry-cli" "$@"; }
-conf() { { printf 'enable\n%s\nconfigure terminal\n' "$ENABLE_PW"; cat; echo end; } | cli; }
 debug_state() { cli -c 'show sentry log'; }
 DEBUG_STATE=$'   log-from-to = server\n   enable = true\n   verbosity = level2'
 pidfile() { cat "$RUN/$1.pid" 2>/dev/null; }

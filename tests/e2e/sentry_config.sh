@@ -10,9 +10,6 @@ WORK=$(mktemp -d /tmp/sentry-ascfg.XXXXXX)
 FAKE_PID=""
 trap '[ -z "$FAKE_PID" ] || kill "$FAKE_PID" 2>/dev/null || true; cleanup_appliance; rm -rf "$WORK"' EXIT
 
-cli() { SENTRY_STATE_DIR="$TEST_STATE_DIR" timeout 60 "$SENTRY_BUILD/cli/sentry-cli" "$@"; }
-priv() { { printf 'enable\n%s\n' "$ENABLE_PW"; cat; } | cli "$@"; }
-conf() { { echo 'configure terminal'; cat; echo 'end'; } | priv; }
 SOCK() { echo "$TEST_STATE_DIR/run/sentryd.sock"; }
 
 # sentryd's control socket, same framing as MICS: `status` prints data as JSON;

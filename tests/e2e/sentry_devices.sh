@@ -9,9 +9,6 @@ WORK=$(mktemp -d /tmp/sentry-dev.XXXXXX)
 BACKEND_PID=""
 trap '[ -z "$BACKEND_PID" ] || kill "$BACKEND_PID" 2>/dev/null || true; cleanup_appliance; rm -rf "$WORK"' EXIT
 
-cli() { SENTRY_STATE_DIR="$TEST_STATE_DIR" timeout 60 "$SENTRY_BUILD/cli/sentry-cli" "$@"; }
-priv() { { printf 'enable\n%s\n' "$ENABLE_PW"; cat; } | cli "$@"; }
-conf() { { echo 'configure terminal'; cat; echo 'end'; } | priv; }
 field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
 B1=$(free_port)

@@ -14,9 +14,6 @@ BACKEND_PID=""
 LISTENER_PID=""
 trap '[ -z "$BACKEND_PID" ] || kill "$BACKEND_PID" 2>/dev/null || true; [ -z "$LISTENER_PID" ] || kill "$LISTENER_PID" 2>/dev/null || true; cleanup_appliance; rm -rf "$WORK"' EXIT
 
-cli() { SENTRY_STATE_DIR="$TEST_STATE_DIR" timeout 60 "$SENTRY_BUILD/cli/sentry-cli" "$@"; }
-priv() { { printf 'enable\n%s\n' "$ENABLE_PW"; cat; } | cli "$@"; }
-conf() { { echo 'configure terminal'; cat; echo 'end'; } | priv; }
 
 B1=$(free_port)
 python3 "$SENTRY_SRC/tests/e2e/fixtures/eas_backend.py" --port "$B1" --name b1 --ping-hold 0.2 >"$WORK/b1.out" 2>&1 &

@@ -13,9 +13,6 @@ trap '[ -z "$BACKEND_PID" ] || kill "$BACKEND_PID" 2>/dev/null || true
       [ -z "$UEM_PID" ] || kill "$UEM_PID" 2>/dev/null || true
       cleanup_appliance; rm -rf "$WORK"' EXIT
 
-cli() { SENTRY_STATE_DIR="$TEST_STATE_DIR" timeout 60 "$SENTRY_BUILD/cli/sentry-cli" "$@"; }
-priv() { { printf 'enable\n%s\n' "$ENABLE_PW"; cat; } | cli "$@"; }
-conf() { { echo 'configure terminal'; cat; echo 'end'; } | priv; }
 field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 # The device-cache state letters of DEV/USER ("A Y", "P N", ...), or nothing.
 state() { cli -c "show sentry device-cache device $1" | sed -nE "s/^[0-9]+ +$2 +([ABPW]) ([YN]) .*/\1 \2/p"; }

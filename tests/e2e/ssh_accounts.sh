@@ -15,8 +15,6 @@ cleanup() {
 trap cleanup EXIT
 
 # Console session (root on the box: trusted, never locked out), privileged.
-cli() { SENTRY_STATE_DIR="$TEST_STATE_DIR" timeout 60 "$SENTRY_BUILD/cli/sentry-cli" "$@"; }
-priv() { { printf 'enable\n%s\n' "$ENABLE_PW"; cat; } | cli "$@"; }
 
 # ssh_as USER PASSWORD COMMAND : one password attempt, exec channel.
 ssh_as() {

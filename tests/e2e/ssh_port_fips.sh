@@ -15,8 +15,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cli() { SENTRY_STATE_DIR="$TEST_STATE_DIR" timeout 60 "$SENTRY_BUILD/cli/sentry-cli" "$@"; }
-priv() { { printf 'enable\n%s\n' "$ENABLE_PW"; cat; } | cli "$@"; }
 # ssh_pw PORT USER PASSWORD [ssh options...] -- COMMAND : one password login, exec channel.
 ssh_pw() {
     local port=$1 user=$2 pw=$3

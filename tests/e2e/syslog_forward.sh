@@ -58,8 +58,6 @@ LISTENER_PID=$!
 wait_for test -e "$RECV/ready" || fail "collector did not start"
 touch "$RECV/udp.log" "$RECV/tcp.log"
 
-cli() { SENTRY_STATE_DIR="$TEST_STATE_DIR" timeout 60 "$SENTRY_BUILD/cli/sentry-cli" "$@"; }
-priv() { { printf 'enable\n%s\n' "$ENABLE_PW"; cat; } | cli "$@"; }
 configure() { printf 'configure terminal\n%s\nend\n' "$1" | priv 2>&1; }
 syslog_row() { cli -c 'show service' | grep '^| syslog '; }
 rs_pid() { cat "$TEST_STATE_DIR/run/rsyslogd.pid" 2>/dev/null; }
